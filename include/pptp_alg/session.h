@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * PPTP control-connection and call state machine.  Pure: no skb or
+ * conntrack types.  Directions are the two sides of the TCP control
+ * connection as conntrack sees them: PPTP_SIDE_ORIG is the endpoint that
+ * sent the SYN, PPTP_SIDE_REPLY the other one.  PNS/PAC roles are taken
+ * per call from the messages, never from who opened TCP.
+ *
+ * Call IDs are per endpoint.  When the ORIG endpoint sits behind source NAT
+ * its call IDs are translated: id[ORIG] is what that endpoint uses, wire_id
+ * what the REPLY endpoint sees.  Without NAT wire_id == id[ORIG].
+ */
+#ifndef PPTP_ALG_SESSION_H
+#define PPTP_ALG_SESSION_H
+
+#include <linux/types.h>
+#include "msg.h"
+
+#define PPTP_SIDE_ORIG		0
+#define PPTP_SIDE_REPLY		1
+
+enum pptp_sess_state {
+	PPTP_SESS_IDLE = 0,	/* nothing seen yet */
+	PPTP_SESS_REQUESTED,	/* SCCRQ seen */
+	PPTP_SESS_ESTABLISHED,	/* SCCRP with result OK seen */
+	PPTP_SESS_STOPPING,	/* StopCCRQ seen: every call ended */
+	PPTP_SESS_UNINSPECTED,	/* not version 1: terminal, nothing parsed */
+	PPTP_SESS_STATE_MAX,
+};
+
+enum pptp_call_state {
+	PPTP_CALL_OUT_REQUESTED = 1,	/* OCRQ seen */
+	PPTP_CALL_IN_REQUESTED,		/* ICRQ seen */
+	PPTP_CALL_IN_REPLIED,		/* ICRP with result OK seen */
+	PPTP_CALL_ESTABLISHED,		/* OCRP connected, or ICCN */
+	PPTP_CALL_CLEARING,		/* CCRQ seen, waiting for CDN */
+	PPTP_CALL_STATE_MAX,
+};
+
+/* struct pptp_call.flags */
+#define PPTP_CALLF_ID_ORIG	0x01	/* id[ORIG] known */
+#define PPTP_CALLF_ID_REPLY	0x02	/* id[REPLY] known */
+#define PPTP_CALLF_WIRE		0x04	/* wire_id valid */
+#define PPTP_CALLF_EXPECTED	0x08	/* GRE expectations created (glue) */
+#define PPTP_CALLF_GRE_ORIG	0x10	/* GRE from the ORIG side seen (glue) */
+#define PPTP_CALLF_GRE_REPLY	0x20	/* GRE from the REPLY side seen (glue) */
+#define PPTP_CALLF_WIRE_OWNED	0x40	/* wire_id reserved in the NAT table */
+
+/* 16 bytes: compact and self-contained, so it can go to netlink later. */
+struct pptp_call {
+	u16 id[2];		/* call ID of each side's endpoint, as it uses it */
+	u16 wire_id;		/* id[ORIG] as the REPLY endpoint sees it */
+	u8 state;		/* enum pptp_call_state */
+	u8 pns_side;		/* side of the PNS for this call */
+	u8 flags;		/* PPTP_CALLF_* */
+	u8 reserved[3];
+	u32 start;		/* caller's clock (seconds) at creation */
+};
+
+/* Allocation hooks, so the kernel uses GFP_ATOMIC and userspace realloc. */
+struct pptp_calls_ops {
+	/* Return a buffer for @n calls holding the first @old ones of @p. */
+	struct pptp_call *(*grow)(struct pptp_call *p, unsigned int old,
+				  unsigned int n);
+	void (*free)(struct pptp_call *p);
+};
+
+struct pptp_session {
+	u8 state;		/* enum pptp_sess_state */
+	u8 sccrq_side;		/* side that sent the accepted SCCRQ */
+	u16 version;		/* last version announced */
+	u16 ncalls;		/* live entries in calls[0..ncalls) */
+	u16 cap;		/* allocated entries */
+	struct pptp_call *calls;
+};
+
+/* Input of one step of the machine. */
+struct pptp_step_in {
+	u8 side;		/* side that sent the message */
+	bool nat;		/* ORIG endpoint's call IDs are translated */
+	bool replay;		/* retransmitted bytes: look up, never change */
+	u16 max_calls;		/* limit of live calls in this session */
+	u32 now;		/* seconds, stored in pptp_call.start */
+};
+
+/* Things the glue must do after a step (bit mask). */
+#define PPTP_ACT_ALLOC_WIRE	0x01	/* NAT: reserve call->wire_id now */
+#define PPTP_ACT_EXPECT		0x02	/* call established: expect its GRE */
+#define PPTP_ACT_END_CALL	0x04	/* tear the call down, then release */
+#define PPTP_ACT_END_ALL	0x08	/* tear every call down, then release */
+#define PPTP_ACT_UNINSPECT	0x10	/* stop inspecting this connection */
+#define PPTP_ACT_REWRITE	0x20	/* patch a call-ID field (see out) */
+
+/* Why a message was not accepted by the machine (counters). */
+enum pptp_violation {
+	PPTP_V_NONE = 0,
+	PPTP_V_STATE,		/* message not legal in the session state */
+	PPTP_V_UNKNOWN_CALL,	/* no call matches the message's call ID */
+	PPTP_V_CALL_STATE,	/* call exists but message not legal in its state */
+	PPTP_V_DUP_CALL,	/* new call reuses a live call ID */
+	PPTP_V_CALL_LIMIT,	/* max_calls live calls already */
+	PPTP_V_NOMEM,
+	PPTP_V_VERSION,		/* version other than 1 announced */
+	PPTP_V_MAX,
+};
+
+struct pptp_step_out {
+	unsigned int actions;	/* PPTP_ACT_* */
+	enum pptp_violation violation;
+	int call;		/* index in sess->calls, or -1 */
+	u8 rw_off;		/* REWRITE: field offset in the message */
+	u16 rw_val;		/* REWRITE: new value of that field */
+};
+
+void pptp_session_init(struct pptp_session *s);
+
+/* Free the call array; the glue has torn every call down before. */
+void pptp_session_destroy(struct pptp_session *s,
+			  const struct pptp_calls_ops *ops);
+
+/*
+ * Run one parsed message through the machine.  Never fails hard: illegal
+ * input sets out->violation and leaves state unchanged.
+ *
+ * ALLOC_WIRE: the glue reserves an ID, stores it with
+ * pptp_call_set_wire(), or on failure calls pptp_call_release().
+ * REWRITE is only computed when no ALLOC_WIRE is pending; after a
+ * successful allocation the glue calls pptp_step_rewrite() for it.
+ * END_CALL / END_ALL: the glue removes expectations, GRE entries and the
+ * wire_id reservation of the call(s), then calls pptp_call_release() or
+ * pptp_session_release_all().
+ */
+void pptp_session_step(struct pptp_session *s, const struct pptp_msg *m,
+		       const struct pptp_step_in *in,
+		       const struct pptp_calls_ops *ops,
+		       struct pptp_step_out *out);
+
+/* Compute the NAT rewrite (if any) of message @m for call @idx. */
+bool pptp_step_rewrite(const struct pptp_session *s, const struct pptp_msg *m,
+		       const struct pptp_step_in *in, int idx,
+		       struct pptp_step_out *out);
+
+void pptp_call_set_wire(struct pptp_session *s, int idx, u16 wire_id);
+
+/* Remove call @idx (order of the others may change). */
+void pptp_call_release(struct pptp_session *s, int idx);
+void pptp_session_release_all(struct pptp_session *s);
+
+const char *pptp_sess_state_name(unsigned int state);
+const char *pptp_call_state_name(unsigned int state);
+
+#endif /* PPTP_ALG_SESSION_H */

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The conntrack helper callbacks and the life of a control connection's
+ * state.  The state is allocated on the first payload byte (the entry is
+ * confirmed by then, so the core is certain to call destroy), hangs off
+ * nf_conn_help::data and is freed after an RCU grace period, because
+ * destroy can run on one CPU while a packet of the same connection is in
+ * help() on another.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/netfilter/nf_conntrack_pptp.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+
+#include "pptp_alg.h"
+
+static struct kmem_cache *pptp_alg_conn_cache __read_mostly;
+
+static_assert(sizeof(struct pptp_alg_help) <=
+	      sizeof_field(struct nf_conn_help, data));
+static_assert(offsetof(struct pptp_alg_help, core_keymap) ==
+	      offsetof(struct nf_ct_pptp_master, keymap));
+
+static struct pptp_alg_help *pptp_alg_help_area(const struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	return help ? (struct pptp_alg_help *)help->data : NULL;
+}
+
+struct pptp_alg_conn *pptp_alg_conn_of(const struct nf_conn *ct)
+{
+	struct pptp_alg_help *h = pptp_alg_help_area(ct);
+
+	return h ? READ_ONCE(h->conn) : NULL;
+}
+
+/* Tear call @idx down and forget it.  conn->lock held. */
+void pptp_alg_conn_end_call(struct pptp_alg_net *pn,
+			    struct pptp_alg_conn *conn, int idx)
+{
+	struct pptp_call *call = &conn->sess.calls[idx];
+
+	if (call->flags & PPTP_CALLF_EXPECTED)
+		pptp_alg_stat_inc(pn, PPTP_STAT_CALLS_TORNDOWN);
+	pptp_alg_gre_forget(pn, conn, call);
+	if (call->flags & PPTP_CALLF_WIRE_OWNED)
+		pptp_alg_nat_id_release(pn, conn->ct, call->wire_id);
+	pptp_call_release(&conn->sess, idx);
+}
+
+void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
+			   struct pptp_alg_conn *conn)
+{
+	while (conn->sess.ncalls)
+		pptp_alg_conn_end_call(pn, conn, conn->sess.ncalls - 1);
+	pptp_session_release_all(&conn->sess);
+}
+
+static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
+						  struct nf_conn *ct)
+{
+	struct pptp_alg_help *h = pptp_alg_help_area(ct);
+	struct pptp_alg_conn *conn;
+
+	conn = kmem_cache_zalloc(pptp_alg_conn_cache, GFP_ATOMIC);
+	if (!conn) {
+		pptp_alg_stat_inc(pn, PPTP_STAT_NOMEM);
+		return NULL;
+	}
+	spin_lock_init(&conn->lock);
+	conn->ct = ct;
+	conn->created = pptp_alg_now();
+	pptp_session_init(&conn->sess);
+
+	spin_lock_bh(&pn->conns_lock);
+	if (pn->dying || cmpxchg(&h->conn, NULL, conn)) {
+		/* Lost the race to the other direction, or netns exit. */
+		spin_unlock_bh(&pn->conns_lock);
+		kmem_cache_free(pptp_alg_conn_cache, conn);
+		return READ_ONCE(h->conn);
+	}
+	list_add_tail(&conn->node, &pn->conns);
+	pn->nconns++;
+	spin_unlock_bh(&pn->conns_lock);
+	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_CREATED);
+	return conn;
+}
+
+static void pptp_alg_conn_free_rcu(struct rcu_head *head)
+{
+	struct pptp_alg_conn *conn = container_of(head, struct pptp_alg_conn,
+						  rcu);
+
+	kfree(conn->sess.calls);
+	kmem_cache_free(pptp_alg_conn_cache, conn);
+}
+
+/* Forget @conn: end its calls, unlink it, free it after a grace period. */
+static void pptp_alg_conn_release(struct pptp_alg_net *pn,
+				  struct pptp_alg_conn *conn)
+{
+	spin_lock_bh(&conn->lock);
+	if (conn->dead) {
+		spin_unlock_bh(&conn->lock);
+		return;
+	}
+	pptp_alg_conn_end_all(pn, conn);
+	conn->dead = true;
+	spin_unlock_bh(&conn->lock);
+
+	spin_lock_bh(&pn->conns_lock);
+	list_del(&conn->node);
+	pn->nconns--;
+	spin_unlock_bh(&pn->conns_lock);
+
+	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_DESTROYED);
+	call_rcu(&conn->rcu, pptp_alg_conn_free_rcu);
+}
+
+int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
+		  struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	struct pptp_alg_net *pn;
+	struct pptp_alg_conn *conn;
+	const struct tcphdr *th;
+	struct tcphdr _th;
+	unsigned int verdict;
+	bool payload;
+
+	if (READ_ONCE(pptp_alg_unloading))
+		return NF_ACCEPT;
+	pn = pptp_alg_pernet(nf_ct_net(ct));
+	if (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_ESTABLISHED_REPLY)
+		return NF_ACCEPT;
+	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
+	if (!th)
+		return NF_ACCEPT;
+	payload = skb->len > protoff + th->doff * 4;
+
+	conn = pptp_alg_conn_of(ct);
+	if (!conn) {
+		if (!payload || READ_ONCE(pn->dying))
+			return NF_ACCEPT;
+		if (!nf_ct_is_confirmed(ct)) {
+			/* Data on a SYN (fast open): never our business. */
+			pptp_alg_stat_inc(pn, PPTP_STAT_UNCONFIRMED_DATA);
+			return NF_ACCEPT;
+		}
+		conn = pptp_alg_conn_create(pn, ct);
+		if (!conn)
+			return NF_ACCEPT;
+	}
+
+	spin_lock_bh(&conn->lock);
+	if (conn->dead) {
+		spin_unlock_bh(&conn->lock);
+		return NF_ACCEPT;
+	}
+	verdict = payload ? pptp_alg_segment(pn, conn, skb, protoff, ct,
+					     ctinfo) : NF_ACCEPT;
+	/* The control connection is closing: its calls go with it. */
+	if (verdict == NF_ACCEPT && (th->fin || th->rst))
+		pptp_alg_conn_end_all(pn, conn);
+	spin_unlock_bh(&conn->lock);
+	return verdict;
+}
+
+void pptp_alg_destroy(struct nf_conn *ct)
+{
+	struct pptp_alg_help *h = pptp_alg_help_area(ct);
+	struct pptp_alg_conn *conn;
+
+	if (!h)
+		return;
+	conn = xchg(&h->conn, NULL);
+	if (conn)
+		pptp_alg_conn_release(pptp_alg_pernet(nf_ct_net(ct)), conn);
+}
+
+static int pptp_alg_kill_ours(struct nf_conn *ct, void *data)
+{
+	struct nf_conntrack_helper *helper;
+	struct nf_conn_help *help;
+	bool ours = false;
+
+	help = nfct_help(ct->master ? ct->master : ct);
+	if (!help)
+		return 0;
+	rcu_read_lock();
+	helper = rcu_dereference(help->helper);
+	ours = helper && pptp_alg_is_our_helper(helper);
+	rcu_read_unlock();
+	return ours;
+}
+
+/*
+ * Netns exit or module unload: delete every control connection using this
+ * helper and every GRE entry they spawned, then wait for destroy to have
+ * released their state.  No new state is created once pn->dying is set.
+ */
+void pptp_alg_net_drain(struct pptp_alg_net *pn)
+{
+	struct nf_ct_iter_data iter = { .net = pn->net };
+	struct pptp_alg_conn *conn;
+	int tries;
+
+	WRITE_ONCE(pn->dying, true);
+	synchronize_rcu();
+	nf_ct_iterate_cleanup_net(pptp_alg_kill_ours, &iter);
+	/* An expectation callback may have been running on another CPU. */
+	synchronize_rcu();
+
+	/* Entries still referenced elsewhere die when released; bounded. */
+	for (tries = 0; tries < 250; tries++) {
+		spin_lock_bh(&pn->conns_lock);
+		conn = list_first_entry_or_null(&pn->conns,
+						struct pptp_alg_conn, node);
+		spin_unlock_bh(&pn->conns_lock);
+		if (!conn)
+			break;
+		msleep(20);
+	}
+
+	/* Whatever is left is detached from its entry by hand. */
+	for (;;) {
+		struct pptp_alg_help *h;
+
+		spin_lock_bh(&pn->conns_lock);
+		conn = list_first_entry_or_null(&pn->conns,
+						struct pptp_alg_conn, node);
+		spin_unlock_bh(&pn->conns_lock);
+		if (!conn)
+			break;
+		h = pptp_alg_help_area(conn->ct);
+		if (h)
+			cmpxchg(&h->conn, conn, NULL);
+		pptp_alg_conn_release(pn, conn);
+	}
+	rcu_barrier();
+}
+
+int pptp_alg_conn_cache_init(void)
+{
+	pptp_alg_conn_cache = KMEM_CACHE(pptp_alg_conn, 0);
+	return pptp_alg_conn_cache ? 0 : -ENOMEM;
+}
+
+void pptp_alg_conn_cache_exit(void)
+{
+	kmem_cache_destroy(pptp_alg_conn_cache);
+}

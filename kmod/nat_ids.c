@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Translated call IDs of NATed endpoints, unique per (public address,
+ * peer address) pair.  A resizable hash table gives lock-free lookups and
+ * per-bucket locking on insert, so no lock spans all control connections.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+
+#include "pptp_alg.h"
+#include "pptp_alg/callid.h"
+
+struct pptp_alg_wire_key {
+	__be32 pub;		/* address the peer sends GRE to */
+	__be32 peer;		/* the peer's address */
+	u16 id;
+	u16 pad;		/* zero: the key is hashed as bytes */
+};
+
+struct pptp_alg_wire_id {
+	struct rhash_head node;
+	struct pptp_alg_wire_key key;
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params pptp_alg_wire_params = {
+	.head_offset = offsetof(struct pptp_alg_wire_id, node),
+	.key_offset = offsetof(struct pptp_alg_wire_id, key),
+	.key_len = sizeof(struct pptp_alg_wire_key),
+	.automatic_shrinking = true,
+};
+
+int pptp_alg_nat_ids_init(struct pptp_alg_net *pn)
+{
+	return rhashtable_init(&pn->wire_ids, &pptp_alg_wire_params);
+}
+
+static void pptp_alg_wire_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/* Every control connection of the netns is gone when this runs. */
+void pptp_alg_nat_ids_exit(struct pptp_alg_net *pn)
+{
+	rhashtable_free_and_destroy(&pn->wire_ids, pptp_alg_wire_free, NULL);
+}
+
+static void pptp_alg_wire_key(struct pptp_alg_wire_key *k,
+			      const struct nf_conn *ct, u16 id)
+{
+	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+
+	memset(k, 0, sizeof(*k));
+	k->pub = r->dst.u3.ip;
+	k->peer = r->src.u3.ip;
+	k->id = id;
+}
+
+struct pptp_alg_claim_ctx {
+	struct pptp_alg_net *pn;
+	const struct nf_conn *ct;
+	bool nomem;
+};
+
+static u32 pptp_alg_claim_random(void *ctx)
+{
+	return get_random_u32();
+}
+
+static bool pptp_alg_claim(void *arg, u16 id)
+{
+	struct pptp_alg_claim_ctx *ctx = arg;
+	struct pptp_alg_wire_id *w;
+	int err;
+
+	struct pptp_alg_wire_key key;
+
+	if (ctx->nomem)
+		return false;
+	/* Cheap test first: a taken ID costs no allocation. */
+	pptp_alg_wire_key(&key, ctx->ct, id);
+	if (rhashtable_lookup_fast(&ctx->pn->wire_ids, &key,
+				   pptp_alg_wire_params))
+		return false;
+	w = kmalloc(sizeof(*w), GFP_ATOMIC);
+	if (!w) {
+		ctx->nomem = true;
+		return false;
+	}
+	w->key = key;
+	err = rhashtable_lookup_insert_fast(&ctx->pn->wire_ids, &w->node,
+					    pptp_alg_wire_params);
+	if (err) {
+		kfree(w);
+		if (err != -EEXIST)
+			ctx->nomem = true;
+		return false;
+	}
+	return true;
+}
+
+int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
+			    u16 *out)
+{
+	struct pptp_alg_claim_ctx ctx = { .pn = pn, .ct = ct };
+	const struct pptp_callid_src src = {
+		.random = pptp_alg_claim_random,
+		.claim = pptp_alg_claim,
+		.ctx = &ctx,
+	};
+	int err = pptp_callid_pick(&src, out);
+
+	if (err) {
+		pptp_alg_stat_inc(pn, ctx.nomem ? PPTP_STAT_NOMEM :
+						 PPTP_STAT_NAT_ID_EXHAUSTED);
+		return ctx.nomem ? -ENOMEM : err;
+	}
+	return 0;
+}
+
+void pptp_alg_nat_id_release(struct pptp_alg_net *pn, struct nf_conn *ct,
+			     u16 id)
+{
+	struct pptp_alg_wire_key key;
+	struct pptp_alg_wire_id *w;
+
+	pptp_alg_wire_key(&key, ct, id);
+	rcu_read_lock();
+	w = rhashtable_lookup_fast(&pn->wire_ids, &key, pptp_alg_wire_params);
+	if (w && !rhashtable_remove_fast(&pn->wire_ids, &w->node,
+					 pptp_alg_wire_params))
+		kfree_rcu(w, rcu);
+	rcu_read_unlock();
+}

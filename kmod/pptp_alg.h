@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel-side declarations shared by the glue files of nf_pptp_alg.
+ * The pure protocol logic lives in include/pptp_alg/ and knows nothing of
+ * what is declared here.
+ */
+#ifndef PPTP_ALG_H
+#define PPTP_ALG_H
+
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+
+#include "pptp_alg/session.h"
+#include "compat.h"
+
+#define PPTP_ALG_NAME		"pptp-alg"
+
+/* Upper bound of the max_calls sysctl: bounds one connection's memory. */
+#define PPTP_ALG_MAX_CALLS_LIMIT	16384
+
+enum pptp_alg_stat {
+#define PPTP_ALG_STAT(id, name) PPTP_STAT_##id,
+#include "stats_list.h"
+#undef PPTP_ALG_STAT
+	PPTP_STAT_MAX
+};
+
+struct pptp_alg_stats {
+	u64 v[PPTP_STAT_MAX];
+};
+
+struct pptp_alg_tunables {
+	int gre_timeout;	/* s: GRE entry until both directions seen */
+	int gre_stream_timeout;	/* s: GRE entry once both directions seen */
+	int expect_timeout;	/* s: unfulfilled GRE expectation */
+	int max_calls;		/* live calls per control connection */
+	int strict;		/* drop malformed control segments */
+	int log_invalid;	/* ratelimited log of malformed input */
+};
+
+/* Per network namespace state. */
+struct pptp_alg_net {
+	struct net *net;
+	struct pptp_alg_stats __percpu *stats;
+	struct pptp_alg_tunables tun;
+	struct ctl_table_header *sysctl_hdr;
+	struct proc_dir_entry *proc_dir;
+	/* GRE timeout policies handed to the core through the timeout
+	 * extension; data is in jiffies and follows the sysctls.
+	 */
+	struct nf_ct_timeout *gre_half;
+	struct nf_ct_timeout *gre_stream;
+	struct rhashtable wire_ids;	/* translated call IDs in use */
+	spinlock_t conns_lock;		/* conns list: setup/teardown only */
+	struct list_head conns;
+	unsigned int nconns;
+	bool dying;
+};
+
+/* One direction of the TCP control stream. */
+struct pptp_alg_dir {
+	u32 next_seq;		/* first byte not yet consumed */
+	u16 skip;		/* bytes of a rejected message still to skip */
+	u8 synced;		/* next_seq valid */
+	u8 lost;		/* cannot find message boundaries any more */
+	u8 gaps;		/* consecutive segments dropped for a gap */
+	u8 hold_len;		/* head of a message split over segments */
+	u8 hold[PPTP_WIRE_MAX_MSG_LEN];
+};
+
+/* Per control connection; owned by the conntrack entry's helper area. */
+struct pptp_alg_conn {
+	struct list_head node;		/* pptp_alg_net.conns */
+	spinlock_t lock;		/* everything below */
+	struct nf_conn *ct;		/* master, valid until destroy */
+	struct pptp_session sess;
+	struct pptp_alg_dir dir[IP_CT_DIR_MAX];
+	u32 created;			/* seconds */
+	bool dead;			/* destroy ran: ignore everything */
+	bool uninspected;		/* not version 1, or stream lost */
+	struct rcu_head rcu;
+};
+
+/*
+ * Layout of nf_conn_help::data.  In 6.1 the core, when a GRE entry whose
+ * master uses a helper with a destroy callback dies, reads this area as
+ * mainline's struct nf_ct_pptp_master and frees its keymap[] pointers:
+ * those two slots must stay NULL.  helper.c checks the offsets at build
+ * time.
+ */
+struct pptp_alg_help {
+	struct pptp_alg_conn *conn;
+	u64 reserved;
+	void *core_keymap[IP_CT_DIR_MAX];
+};
+
+extern unsigned int pptp_alg_net_id;
+extern struct pernet_operations pptp_alg_net_ops;
+extern bool pptp_alg_unloading;
+
+static inline struct pptp_alg_net *pptp_alg_pernet(const struct net *net)
+{
+	return net_generic(net, pptp_alg_net_id);
+}
+
+static inline void pptp_alg_stat_inc(struct pptp_alg_net *pn,
+				     enum pptp_alg_stat id)
+{
+	this_cpu_inc(pn->stats->v[id]);
+}
+
+static inline void pptp_alg_stat_add(struct pptp_alg_net *pn,
+				     enum pptp_alg_stat id, u64 n)
+{
+	this_cpu_add(pn->stats->v[id], n);
+}
+
+static inline u32 pptp_alg_now(void)
+{
+	return (u32)ktime_get_boottime_seconds();
+}
+
+/* stats.c */
+int pptp_alg_stats_init(struct pptp_alg_net *pn);
+void pptp_alg_stats_exit(struct pptp_alg_net *pn);
+u64 pptp_alg_stat_sum(struct pptp_alg_net *pn, enum pptp_alg_stat id);
+int pptp_alg_stats_show(struct seq_file *s, void *v);
+enum pptp_alg_stat pptp_alg_msg_stat(unsigned int type, int dir);
+
+/* sysctl.c */
+int pptp_alg_sysctl_init(struct pptp_alg_net *pn);
+void pptp_alg_sysctl_exit(struct pptp_alg_net *pn);
+
+/* proc_calls.c */
+int pptp_alg_proc_init(struct pptp_alg_net *pn);
+void pptp_alg_proc_exit(struct pptp_alg_net *pn);
+
+/* gre_timeout.c */
+int pptp_alg_gre_timeout_init(struct pptp_alg_net *pn);
+void pptp_alg_gre_timeout_exit(struct pptp_alg_net *pn);
+void pptp_alg_gre_timeout_attach(struct pptp_alg_net *pn, struct nf_conn *gre,
+				 bool stream);
+void pptp_alg_gre_timeout_promote(struct pptp_alg_net *pn, struct nf_conn *gre);
+bool pptp_alg_gre_is_ours(struct pptp_alg_net *pn, struct nf_conn *gre);
+
+/* nat_ids.c */
+int pptp_alg_nat_ids_init(struct pptp_alg_net *pn);
+void pptp_alg_nat_ids_exit(struct pptp_alg_net *pn);
+int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
+			    u16 *out);
+void pptp_alg_nat_id_release(struct pptp_alg_net *pn, struct nf_conn *ct,
+			     u16 id);
+
+/* gre_expect.c */
+int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
+			struct pptp_call *call);
+void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
+			 struct pptp_call *call);
+
+/* helper.c */
+void pptp_alg_conn_end_call(struct pptp_alg_net *pn,
+			    struct pptp_alg_conn *conn, int idx);
+void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
+			   struct pptp_alg_conn *conn);
+struct pptp_alg_conn *pptp_alg_conn_of(const struct nf_conn *ct);
+int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
+		  struct nf_conn *ct, enum ip_conntrack_info ctinfo);
+void pptp_alg_destroy(struct nf_conn *ct);
+bool pptp_alg_is_our_helper(const struct nf_conntrack_helper *h);
+void pptp_alg_net_drain(struct pptp_alg_net *pn);
+int pptp_alg_conn_cache_init(void);
+void pptp_alg_conn_cache_exit(void);
+
+/* stream.c */
+unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
+			      struct pptp_alg_conn *conn, struct sk_buff *skb,
+			      unsigned int protoff, struct nf_conn *ct,
+			      enum ip_conntrack_info ctinfo);
+
+/* Ratelimited report of malformed input when log_invalid is set. */
+#define pptp_alg_log(pn, fmt, ...)					\
+	do {								\
+		if (READ_ONCE((pn)->tun.log_invalid))			\
+			net_info_ratelimited(fmt, ##__VA_ARGS__);	\
+	} while (0)
+
+#endif /* PPTP_ALG_H */

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * PPTP control-connection and call state machine (RFC 2637 section 3).
+ * Decides only; everything with side effects on conntrack (expectations,
+ * NAT reservations, GRE entries) is left to the glue through out->actions.
+ */
+#include <linux/types.h>
+#include <linux/string.h>
+#include <linux/kernel.h>
+
+#include "pptp_alg/session.h"
+
+/* Initial call array size; most control connections carry one call. */
+#define PPTP_CALLS_INIT		4
+
+static const char * const pptp_sess_names[PPTP_SESS_STATE_MAX] = {
+	[PPTP_SESS_IDLE]	= "IDLE",
+	[PPTP_SESS_REQUESTED]	= "REQUESTED",
+	[PPTP_SESS_ESTABLISHED]	= "ESTABLISHED",
+	[PPTP_SESS_STOPPING]	= "STOPPING",
+	[PPTP_SESS_UNINSPECTED]	= "UNINSPECTED",
+};
+
+static const char * const pptp_call_names[PPTP_CALL_STATE_MAX] = {
+	[PPTP_CALL_OUT_REQUESTED]	= "OUT_REQUESTED",
+	[PPTP_CALL_IN_REQUESTED]	= "IN_REQUESTED",
+	[PPTP_CALL_IN_REPLIED]		= "IN_REPLIED",
+	[PPTP_CALL_ESTABLISHED]		= "ESTABLISHED",
+	[PPTP_CALL_CLEARING]		= "CLEARING",
+};
+
+const char *pptp_sess_state_name(unsigned int state)
+{
+	if (state >= PPTP_SESS_STATE_MAX)
+		return "?";
+	return pptp_sess_names[state];
+}
+
+const char *pptp_call_state_name(unsigned int state)
+{
+	if (state == 0 || state >= PPTP_CALL_STATE_MAX)
+		return "?";
+	return pptp_call_names[state];
+}
+
+void pptp_session_init(struct pptp_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->state = PPTP_SESS_IDLE;
+}
+
+void pptp_session_destroy(struct pptp_session *s,
+			  const struct pptp_calls_ops *ops)
+{
+	if (s->calls && ops && ops->free)
+		ops->free(s->calls);
+	s->calls = NULL;
+	s->ncalls = 0;
+	s->cap = 0;
+}
+
+void pptp_call_release(struct pptp_session *s, int idx)
+{
+	if (idx < 0 || idx >= s->ncalls)
+		return;
+	s->ncalls--;
+	if (idx != s->ncalls)
+		s->calls[idx] = s->calls[s->ncalls];
+	memset(&s->calls[s->ncalls], 0, sizeof(s->calls[0]));
+}
+
+void pptp_session_release_all(struct pptp_session *s)
+{
+	if (s->calls && s->ncalls)
+		memset(s->calls, 0, s->ncalls * sizeof(s->calls[0]));
+	s->ncalls = 0;
+}
+
+void pptp_call_set_wire(struct pptp_session *s, int idx, u16 wire_id)
+{
+	struct pptp_call *c;
+
+	if (idx < 0 || idx >= s->ncalls)
+		return;
+	c = &s->calls[idx];
+	c->wire_id = wire_id;
+	/* Only called after the glue reserved @wire_id in its NAT table. */
+	c->flags |= PPTP_CALLF_WIRE | PPTP_CALLF_WIRE_OWNED;
+}
+
+static u8 pptp_id_flag(unsigned int side)
+{
+	return side == PPTP_SIDE_ORIG ? PPTP_CALLF_ID_ORIG : PPTP_CALLF_ID_REPLY;
+}
+
+/* Call whose endpoint on @side uses @id, or -1. */
+static int pptp_find_own(const struct pptp_session *s, unsigned int side,
+			 u16 id)
+{
+	u8 flag = pptp_id_flag(side);
+	int i;
+
+	for (i = 0; i < s->ncalls; i++) {
+		const struct pptp_call *c = &s->calls[i];
+
+		if ((c->flags & flag) && c->id[side] == id)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * Call named by a peer field received by the endpoint on @rcv: that
+ * endpoint's ID as its peer sees it, which is wire_id for ORIG.
+ */
+static int pptp_find_peer(const struct pptp_session *s, unsigned int rcv,
+			  u16 id)
+{
+	int i;
+
+	if (rcv == PPTP_SIDE_REPLY)
+		return pptp_find_own(s, PPTP_SIDE_REPLY, id);
+
+	for (i = 0; i < s->ncalls; i++) {
+		const struct pptp_call *c = &s->calls[i];
+
+		if ((c->flags & PPTP_CALLF_WIRE) && c->wire_id == id)
+			return i;
+	}
+	return -1;
+}
+
+/* Locate the call a call message refers to, from the sender's view. */
+static int pptp_find_call(const struct pptp_session *s,
+			  const struct pptp_msg *m, unsigned int side)
+{
+	if (m->peer_off != PPTP_MSG_NO_FIELD)
+		return pptp_find_peer(s, !side, m->peer_id);
+	if (m->own_off != PPTP_MSG_NO_FIELD)
+		return pptp_find_own(s, side, m->own_id);
+	return -1;
+}
+
+bool pptp_step_rewrite(const struct pptp_session *s, const struct pptp_msg *m,
+		       const struct pptp_step_in *in, int idx,
+		       struct pptp_step_out *out)
+{
+	const struct pptp_call *c;
+	const u8 need = PPTP_CALLF_WIRE | PPTP_CALLF_ID_ORIG;
+
+	if (!in->nat || idx < 0 || idx >= s->ncalls)
+		return false;
+	c = &s->calls[idx];
+	if ((c->flags & need) != need || c->wire_id == c->id[PPTP_SIDE_ORIG])
+		return false;
+
+	if (in->side == PPTP_SIDE_ORIG) {
+		if (m->own_off == PPTP_MSG_NO_FIELD ||
+		    m->own_id != c->id[PPTP_SIDE_ORIG])
+			return false;
+		out->rw_off = m->own_off;
+		out->rw_val = c->wire_id;
+	} else {
+		/* From REPLY a peer field always names the ORIG endpoint. */
+		if (m->peer_off == PPTP_MSG_NO_FIELD || m->peer_id != c->wire_id)
+			return false;
+		out->rw_off = m->peer_off;
+		out->rw_val = c->id[PPTP_SIDE_ORIG];
+	}
+	out->actions |= PPTP_ACT_REWRITE;
+	return true;
+}
+
+/* Enter UNINSPECTED: a protocol we do not know is left alone entirely. */
+static void pptp_uninspect(struct pptp_session *s, struct pptp_step_out *out)
+{
+	s->state = PPTP_SESS_UNINSPECTED;
+	out->violation = PPTP_V_VERSION;
+	out->actions |= PPTP_ACT_UNINSPECT;
+	if (s->ncalls)
+		out->actions |= PPTP_ACT_END_ALL;
+}
+
+static void pptp_ctrl_step(struct pptp_session *s, const struct pptp_msg *m,
+			   const struct pptp_step_in *in,
+			   struct pptp_step_out *out)
+{
+	switch (m->type) {
+	case PPTP_MSG_SCCRQ:
+		if (s->state == PPTP_SESS_REQUESTED &&
+		    in->side != s->sccrq_side) {
+			/* RFC 2637 3.1.3 collision: both ends asked at once. */
+			if (m->version != PPTP_WIRE_VERSION) {
+				s->version = m->version;
+				pptp_uninspect(s, out);
+			}
+			return;
+		}
+		if (s->state != PPTP_SESS_IDLE &&
+		    s->state != PPTP_SESS_STOPPING) {
+			out->violation = PPTP_V_STATE;
+			return;
+		}
+		s->version = m->version;
+		if (m->version != PPTP_WIRE_VERSION) {
+			pptp_uninspect(s, out);
+			return;
+		}
+		/* Leftovers of a stopped session must not leak into the new one. */
+		if (s->ncalls)
+			out->actions |= PPTP_ACT_END_ALL;
+		s->state = PPTP_SESS_REQUESTED;
+		s->sccrq_side = in->side;
+		return;
+	case PPTP_MSG_SCCRP:
+		if (s->state != PPTP_SESS_REQUESTED ||
+		    in->side == s->sccrq_side) {
+			out->violation = PPTP_V_STATE;
+			return;
+		}
+		s->version = m->version;
+		if (m->version != PPTP_WIRE_VERSION) {
+			pptp_uninspect(s, out);
+			return;
+		}
+		if (m->result == PPTP_SCCRP_OK)
+			s->state = PPTP_SESS_ESTABLISHED;
+		else
+			s->state = PPTP_SESS_IDLE;
+		return;
+	case PPTP_MSG_STOPCCRQ:
+		if (s->state == PPTP_SESS_IDLE) {
+			out->violation = PPTP_V_STATE;
+			return;
+		}
+		s->state = PPTP_SESS_STOPPING;
+		if (s->ncalls)
+			out->actions |= PPTP_ACT_END_ALL;
+		return;
+	case PPTP_MSG_STOPCCRP:
+		if (s->state != PPTP_SESS_STOPPING)
+			out->violation = PPTP_V_STATE;
+		return;
+	case PPTP_MSG_ECHORQ:
+	case PPTP_MSG_ECHORP:
+		if (s->state == PPTP_SESS_IDLE)
+			out->violation = PPTP_V_STATE;
+		return;
+	default:
+		out->violation = PPTP_V_STATE;
+		return;
+	}
+}
+
+/* Make room for one more call; capacity doubles but never passes max. */
+static int pptp_calls_reserve(struct pptp_session *s,
+			      const struct pptp_step_in *in,
+			      const struct pptp_calls_ops *ops)
+{
+	struct pptp_call *p;
+	unsigned int n;
+
+	if (s->ncalls < s->cap)
+		return 0;
+	if (!ops || !ops->grow)
+		return -ENOMEM;
+	n = s->cap ? 2U * s->cap : PPTP_CALLS_INIT;
+	if (n > in->max_calls)
+		n = in->max_calls;
+	if (n <= s->cap)
+		return -ENOMEM;
+	p = ops->grow(s->calls, s->ncalls, n);
+	if (!p)
+		return -ENOMEM;
+	s->calls = p;
+	s->cap = n;
+	return 0;
+}
+
+/* ID of the ORIG endpoint became known: give it a wire ID. */
+static void pptp_orig_id_known(struct pptp_call *c,
+			       const struct pptp_step_in *in,
+			       struct pptp_step_out *out)
+{
+	if (in->nat) {
+		out->actions |= PPTP_ACT_ALLOC_WIRE;
+	} else {
+		c->wire_id = c->id[PPTP_SIDE_ORIG];
+		c->flags |= PPTP_CALLF_WIRE;
+	}
+}
+
+static void pptp_set_id(struct pptp_call *c, unsigned int side, u16 id,
+			const struct pptp_step_in *in,
+			struct pptp_step_out *out)
+{
+	c->id[side] = id;
+	c->flags |= pptp_id_flag(side);
+	if (side == PPTP_SIDE_ORIG)
+		pptp_orig_id_known(c, in, out);
+}
+
+/* OCRQ or ICRQ: the sender announces a new call with its own ID. */
+static int pptp_call_new(struct pptp_session *s, const struct pptp_msg *m,
+			 const struct pptp_step_in *in,
+			 const struct pptp_calls_ops *ops,
+			 struct pptp_step_out *out)
+{
+	unsigned int side = in->side;
+	struct pptp_call *c;
+	int idx;
+
+	if (s->ncalls >= in->max_calls) {
+		out->violation = PPTP_V_CALL_LIMIT;
+		return -1;
+	}
+	idx = pptp_find_own(s, side, m->own_id);
+	if (idx >= 0) {
+		out->violation = PPTP_V_DUP_CALL;
+		return -1;
+	}
+	if (pptp_calls_reserve(s, in, ops)) {
+		out->violation = PPTP_V_NOMEM;
+		return -1;
+	}
+
+	idx = s->ncalls++;
+	c = &s->calls[idx];
+	memset(c, 0, sizeof(*c));
+	if (m->type == PPTP_MSG_OCRQ) {
+		c->state = PPTP_CALL_OUT_REQUESTED;
+		c->pns_side = side;
+	} else {
+		c->state = PPTP_CALL_IN_REQUESTED;
+		c->pns_side = !side;
+	}
+	c->start = in->now;
+	pptp_set_id(c, side, m->own_id, in, out);
+	return idx;
+}
+
+/*
+ * A reply (OCRP/ICRP) carries the sender's ID for the call; it must not
+ * collide with another of the sender's live calls or lookups get ambiguous.
+ */
+static bool pptp_reply_id_dup(const struct pptp_session *s,
+			      unsigned int side, u16 id, int idx)
+{
+	int other = pptp_find_own(s, side, id);
+
+	return other >= 0 && other != idx;
+}
+
+static void pptp_call_step(struct pptp_session *s, const struct pptp_msg *m,
+			   const struct pptp_step_in *in,
+			   const struct pptp_calls_ops *ops,
+			   struct pptp_step_out *out)
+{
+	unsigned int side = in->side;
+	unsigned int pns, want;
+	struct pptp_call *c;
+	int idx;
+
+	if (m->type == PPTP_MSG_OCRQ || m->type == PPTP_MSG_ICRQ) {
+		idx = pptp_call_new(s, m, in, ops, out);
+		if (idx >= 0)
+			out->call = idx;
+		return;
+	}
+
+	idx = pptp_find_call(s, m, side);
+	if (idx < 0) {
+		out->violation = PPTP_V_UNKNOWN_CALL;
+		return;
+	}
+	out->call = idx;
+	c = &s->calls[idx];
+
+	/* Role of the sender for this message, and the call state it needs. */
+	switch (m->type) {
+	case PPTP_MSG_OCRP:
+		pns = !side;
+		want = PPTP_CALL_OUT_REQUESTED;
+		break;
+	case PPTP_MSG_ICRP:
+		pns = side;
+		want = PPTP_CALL_IN_REQUESTED;
+		break;
+	case PPTP_MSG_ICCN:
+		pns = !side;
+		want = PPTP_CALL_IN_REPLIED;
+		break;
+	case PPTP_MSG_CCRQ:
+	case PPTP_MSG_SLI:
+		pns = side;
+		want = 0;
+		break;
+	case PPTP_MSG_CDN:
+	case PPTP_MSG_WEN:
+		pns = !side;
+		want = 0;
+		break;
+	default:
+		out->violation = PPTP_V_STATE;
+		return;
+	}
+	if (c->pns_side != pns || (want && c->state != want) ||
+	    (m->type == PPTP_MSG_CCRQ && c->state == PPTP_CALL_CLEARING)) {
+		out->violation = PPTP_V_CALL_STATE;
+		return;
+	}
+
+	switch (m->type) {
+	case PPTP_MSG_OCRP:
+	case PPTP_MSG_ICRP:
+		if (m->result != (m->type == PPTP_MSG_OCRP ?
+				  PPTP_OCRP_CONNECTED : PPTP_ICRP_CONNECT)) {
+			/* The peer refused: the ID it sent is meaningless. */
+			out->actions |= PPTP_ACT_END_CALL;
+			break;
+		}
+		if (pptp_reply_id_dup(s, side, m->own_id, idx)) {
+			out->violation = PPTP_V_DUP_CALL;
+			return;
+		}
+		pptp_set_id(c, side, m->own_id, in, out);
+		if (m->type == PPTP_MSG_OCRP) {
+			c->state = PPTP_CALL_ESTABLISHED;
+			out->actions |= PPTP_ACT_EXPECT;
+		} else {
+			c->state = PPTP_CALL_IN_REPLIED;
+		}
+		break;
+	case PPTP_MSG_ICCN:
+		c->state = PPTP_CALL_ESTABLISHED;
+		out->actions |= PPTP_ACT_EXPECT;
+		break;
+	case PPTP_MSG_CCRQ:
+		/* Without GRE there is nothing to wait for: the CDN may never come. */
+		if (c->state != PPTP_CALL_ESTABLISHED)
+			out->actions |= PPTP_ACT_END_CALL;
+		c->state = PPTP_CALL_CLEARING;
+		break;
+	case PPTP_MSG_CDN:
+		out->actions |= PPTP_ACT_END_CALL;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Retransmitted bytes: the first copy changed state; only translate. */
+static void pptp_replay_step(struct pptp_session *s, const struct pptp_msg *m,
+			     const struct pptp_step_in *in,
+			     struct pptp_step_out *out)
+{
+	int idx;
+
+	if (m->type < PPTP_MSG_OCRQ || m->type > PPTP_MSG_TYPE_MAX)
+		return;
+	if (m->type == PPTP_MSG_OCRQ || m->type == PPTP_MSG_ICRQ)
+		idx = pptp_find_own(s, in->side, m->own_id);
+	else
+		idx = pptp_find_call(s, m, in->side);
+	if (idx < 0) {
+		out->violation = PPTP_V_UNKNOWN_CALL;
+		return;
+	}
+	out->call = idx;
+	pptp_step_rewrite(s, m, in, idx, out);
+}
+
+void pptp_session_step(struct pptp_session *s, const struct pptp_msg *m,
+		       const struct pptp_step_in *in,
+		       const struct pptp_calls_ops *ops,
+		       struct pptp_step_out *out)
+{
+	out->actions = 0;
+	out->violation = PPTP_V_NONE;
+	out->call = -1;
+	out->rw_off = PPTP_MSG_NO_FIELD;
+	out->rw_val = 0;
+
+	if (s->state == PPTP_SESS_UNINSPECTED)
+		return;
+
+	if (in->replay) {
+		pptp_replay_step(s, m, in, out);
+		return;
+	}
+
+	if (m->type < PPTP_MSG_OCRQ) {
+		pptp_ctrl_step(s, m, in, out);
+		return;
+	}
+	if (m->type > PPTP_MSG_TYPE_MAX || s->state != PPTP_SESS_ESTABLISHED) {
+		out->violation = PPTP_V_STATE;
+		return;
+	}
+
+	pptp_call_step(s, m, in, ops, out);
+	/* A rejected message leaves every call alone, glue included. */
+	if (out->violation) {
+		out->call = -1;
+		return;
+	}
+	if (!(out->actions & PPTP_ACT_ALLOC_WIRE))
+		pptp_step_rewrite(s, m, in, out->call, out);
+}

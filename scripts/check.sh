@@ -1,0 +1,210 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# `make check`: everything CI verifies, in order, with one pass/fail per
+# static stage, the host unit-test counts, the guest selftest results and
+# every kernel-log finding from the guest boot.  Ends with exactly one
+# line "N passed, N failed[, N skipped]" and exits non-zero on any failure.
+#
+# env: PPTP_CHECK_DIR        logs/results (default ${TMPDIR:-/tmp}/pptp-alg-check)
+#      PPTP_CHECK_VM_TIMEOUT guest boot timeout in seconds (default 2700)
+#      PPTP_CHECK_SKIP       space separated stages to skip
+#                            (deps build sparse checkpatch unit install guest)
+#      TESTS                 selftest filter passed to selftests/run_all.sh
+set -u
+set -o pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$TOP" || exit 1
+RES=${PPTP_CHECK_DIR:-${TMPDIR:-/tmp}/pptp-alg-check}
+VM_TIMEOUT=${PPTP_CHECK_VM_TIMEOUT:-2700}
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+FAILED_LOGS=()
+T0=$SECONDS
+
+rm -rf "$RES"
+mkdir -p "$RES" || exit 1
+
+say() { printf '== %s\n' "$*"; }
+
+skip_requested() { [[ " ${PPTP_CHECK_SKIP:-} " == *" $1 "* ]]; }
+
+# stage NAME CMD... : run CMD with output in $RES/NAME.log, time it, count
+# it as one pass or fail.  A stage's output also goes to the console only
+# as a tail on failure, so the CI log stays readable.
+stage() {
+	local name=$1 start rc
+	shift
+	if skip_requested "$name"; then
+		say "$name: skipped (PPTP_CHECK_SKIP)"
+		SKIPPED=$((SKIPPED + 1))
+		return 0
+	fi
+	start=$SECONDS
+	"$@" >"$RES/$name.log" 2>&1
+	rc=$?
+	if ((rc == 0)); then
+		PASSED=$((PASSED + 1))
+		say "$name: PASS ($((SECONDS - start))s)"
+	else
+		FAILED=$((FAILED + 1))
+		FAILED_LOGS+=("$RES/$name.log")
+		say "$name: FAIL rc=$rc ($((SECONDS - start))s), log $RES/$name.log"
+		tail -n 40 "$RES/$name.log" | sed 's/^/    /'
+	fi
+	return "$rc"
+}
+
+# ------------------------------------------------------------ stages
+
+do_build() {
+	# Clean first so every file is recompiled and every warning shows.
+	make -C "$TOP" clean >/dev/null 2>&1
+	make -C "$TOP" W=1 modules || return 1
+	# Kbuild with W=1 prints warnings without failing; we do fail.
+	! grep -E '(warning|error):|WARNING:' "$RES/build.log"
+}
+
+do_unit() {
+	make -C "$TOP/kunit" host
+}
+
+# Parse "N passed, N failed" lines of the unit log into the totals;
+# without such a line, the stage counted as one pass/fail above stands.
+count_unit() {
+	local p f
+	read -r p f < <(sed -n 's/.*\b\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' \
+		"$RES/unit.log" | awk '{p += $1; f += $2} END {if (NR) print p, f}')
+	if [[ -n ${p:-} ]]; then
+		say "unit: $p passed, $f failed (host KUnit cases)"
+		PASSED=$((PASSED + p))
+		FAILED=$((FAILED + f))
+	fi
+}
+
+do_guest() {
+	VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --timeout "$VM_TIMEOUT" \
+		--results "$RES/guest" --log "$RES/console.log" \
+		-- selftests/run_all.sh
+}
+
+count_guest() {
+	local tap=$RES/guest/selftests/results.tap p f s
+	if [[ ! -s $tap ]]; then
+		say "guest: no selftest results (see $RES/console.log)"
+		return 1
+	fi
+	s=$(grep -c '^ok .* # SKIP' "$tap")
+	f=$(grep -c '^not ok ' "$tap")
+	p=$(($(grep -c '^ok ' "$tap") - s))
+	say "guest selftests: $p passed, $f failed, $s skipped"
+	grep -E '^(not ok|ok .*# SKIP)' "$tap" | sed 's/^/    /'
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	SKIPPED=$((SKIPPED + s))
+	local t
+	for t in $(sed -n 's/^not ok [0-9]* \([^ ]*\).*/\1/p' "$tap"); do
+		FAILED_LOGS+=("$RES/guest/selftests/$t.log")
+		say "tail of $t.log:"
+		tail -n 30 "$RES/guest/selftests/$t.log" 2>/dev/null | sed 's/^/    /'
+	done
+}
+
+# Every finding in the guest's kernel log counts as a failure: the
+# guest runs without panic_on_warn precisely so we can see all of them.
+scan_dmesg() {
+	local d=$RES/guest/dmesg n=0 label re hits
+	if [[ ! -s $d ]]; then
+		say "dmesg: missing ($d)"
+		FAILED=$((FAILED + 1))
+		return
+	fi
+	local checks=(
+		'WARNING|WARNING:'
+		'BUG|BUG:|kernel BUG'
+		'Oops|Oops|general protection fault'
+		'KASAN|KASAN|KFENCE|UBSAN'
+		'lockdep|lockdep|possible circular locking|possible recursive locking|inconsistent lock state'
+		'RCU stall|rcu: INFO:|rcu_.*detected stall|self-detected stall'
+		'hung task|blocked for more than'
+		'leak|leaking at least|kmemleak|sysctl table check failed'
+	)
+	for c in "${checks[@]}"; do
+		label=${c%%|*}
+		re=${c#*|}
+		hits=$(grep -E -- "$re" "$d")
+		if [[ -n $hits ]]; then
+			n=$((n + 1))
+			say "dmesg: FAIL $label"
+			printf '%s\n' "$hits" | head -n 10 | sed 's/^/    /'
+		fi
+	done
+	# Taint: allow only O (out-of-tree, bit 12) and E (unsigned, bit 13).
+	local taint bad letters='PFSRMBUDAWCIOELKXT' i out=
+	taint=$(cat "$RES/guest/tainted" 2>/dev/null || echo 0)
+	bad=$((taint & ~((1 << 12) | (1 << 13))))
+	if ((bad)); then
+		for ((i = 0; i < ${#letters}; i++)); do
+			((bad & (1 << i))) && out+=${letters:i:1}
+		done
+		n=$((n + 1))
+		say "dmesg: FAIL kernel tainted=$taint (flags $out)"
+	fi
+	if ((n)); then
+		FAILED=$((FAILED + n))
+		FAILED_LOGS+=("$d")
+	else
+		PASSED=$((PASSED + 1))
+		say "dmesg: clean (tainted=$taint)"
+	fi
+}
+
+# ------------------------------------------------------------------ main
+
+stage deps "$TOP/scripts/deps.sh" || {
+	say "dependencies missing; cannot continue"
+	echo "$PASSED passed, $((FAILED)) failed"
+	exit 1
+}
+
+build_ok=1
+stage build do_build || build_ok=0
+stage sparse make -C "$TOP" sparse
+stage checkpatch make -C "$TOP" checkpatch
+
+if [[ -f $TOP/kunit/Makefile ]]; then
+	stage unit do_unit
+	count_unit
+else
+	say "unit: no kunit/Makefile, skipped"
+fi
+
+if ((build_ok)); then
+	if stage install make -C "$TOP" install && ! skip_requested guest; then
+		start=$SECONDS
+		do_guest >"$RES/guest.log" 2>&1
+		rc=$?
+		say "guest: vm-run exited $rc ($((SECONDS - start))s), console $RES/console.log"
+		if ((rc == 124 || rc == 125)); then
+			FAILED=$((FAILED + 1))
+			FAILED_LOGS+=("$RES/console.log")
+		fi
+		count_guest || { FAILED=$((FAILED + 1)); FAILED_LOGS+=("$RES/console.log"); }
+		scan_dmesg
+	fi
+else
+	say "install/guest: not run (build failed)"
+	SKIPPED=$((SKIPPED + 1))
+fi
+
+say "total time $((SECONDS - T0))s, logs in $RES"
+if ((${#FAILED_LOGS[@]})); then
+	say "failing logs: ${FAILED_LOGS[*]}"
+fi
+line="$PASSED passed, $FAILED failed"
+((SKIPPED)) && line+=", $SKIPPED skipped"
+echo "$line"
+((FAILED == 0))
