@@ -11,6 +11,10 @@
  * in place when its partner appears (it is confirmed by then, so the value
  * that matters is ct->proto.gre, which only the tracker's per-packet
  * refresh reads).
+ *
+ * The policies are reference counted (Debian's 6.1 and later): every entry
+ * holds one, the namespace one more, so a policy outlives the namespace's
+ * state for as long as an entry still points at it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,6 +35,7 @@ static struct nf_ct_timeout *pptp_alg_policy_alloc(void)
 		    GFP_KERNEL);
 	if (!t)
 		return NULL;
+	refcount_set(&t->refcnt, 1);
 	t->l3num = NFPROTO_IPV4;
 	t->l4proto = nf_ct_l4proto_find(IPPROTO_GRE);
 	return t;
@@ -67,7 +72,13 @@ static int pptp_alg_kill_gre(struct nf_conn *ct, void *data)
 	return pptp_alg_gre_is_ours(data, ct);
 }
 
-/* Called with the helper gone: delete our GRE entries, then the policies. */
+static void pptp_alg_policy_put(struct nf_ct_timeout *t)
+{
+	if (t && refcount_dec_and_test(&t->refcnt))
+		kfree_rcu(t, rcu);
+}
+
+/* Netns exit or unload: delete our GRE entries, drop our references. */
 void pptp_alg_gre_timeout_exit(struct pptp_alg_net *pn)
 {
 	struct nf_ct_iter_data iter = { .net = pn->net, .data = pn };
@@ -75,12 +86,8 @@ void pptp_alg_gre_timeout_exit(struct pptp_alg_net *pn)
 	if (!pn->gre_half)
 		return;
 	nf_ct_iterate_cleanup_net(pptp_alg_kill_gre, &iter);
-	/* Entries not in the table yet cannot keep a dangling policy. */
-	nf_ct_untimeout(pn->net, pn->gre_half);
-	nf_ct_untimeout(pn->net, pn->gre_stream);
-	synchronize_rcu();
-	kfree(pn->gre_half);
-	kfree(pn->gre_stream);
+	pptp_alg_policy_put(pn->gre_half);
+	pptp_alg_policy_put(pn->gre_stream);
 	pn->gre_half = NULL;
 	pn->gre_stream = NULL;
 }
@@ -101,31 +108,12 @@ void pptp_alg_gre_timeout_attach(struct pptp_alg_net *pn, struct nf_conn *gre,
 				 bool stream)
 {
 	struct nf_ct_timeout *t = stream ? pn->gre_stream : pn->gre_half;
-	struct nf_conn_timeout *ext;
 
 	pptp_alg_policy_set(t, stream ? READ_ONCE(pn->tun.gre_stream_timeout) :
 					READ_ONCE(pn->tun.gre_timeout));
-	ext = nf_ct_timeout_find(gre);
-	if (!ext)
-		ext = nf_ct_timeout_ext_add(gre, t, GFP_ATOMIC);
-	if (!ext) {
+	/* Takes its own reference; fails if a ruleset policy is there. */
+	if (!nf_ct_timeout_ext_add(gre, t, GFP_ATOMIC))
 		pptp_alg_stat_inc(pn, PPTP_STAT_GRE_TIMEOUT_FAILED);
-		return;
-	}
-	rcu_assign_pointer(ext->timeout, t);
-}
-
-/* @gre is live: its partner direction just appeared. */
-void pptp_alg_gre_timeout_promote(struct pptp_alg_net *pn, struct nf_conn *gre)
-{
-	unsigned int j = READ_ONCE(pn->tun.gre_stream_timeout) * HZ;
-	struct nf_conn_timeout *ext = nf_ct_timeout_find(gre);
-
-	if (ext)
-		rcu_assign_pointer(ext->timeout, pn->gre_stream);
-	WRITE_ONCE(gre->proto.gre.timeout, j);
-	WRITE_ONCE(gre->proto.gre.stream_timeout, j);
-	nf_ct_refresh(gre, NULL, j);
 }
 
 #else /* !PPTP_ALG_HAVE_CT_TIMEOUT */
@@ -150,12 +138,18 @@ void pptp_alg_gre_timeout_attach(struct pptp_alg_net *pn, struct nf_conn *gre,
 	pptp_alg_stat_inc(pn, PPTP_STAT_GRE_TIMEOUT_FAILED);
 }
 
+#endif
+
+/*
+ * @gre is live: its partner direction just appeared.  The tracker only
+ * reads the policy for an unconfirmed entry, so set the copy it refreshes
+ * from on every packet.
+ */
 void pptp_alg_gre_timeout_promote(struct pptp_alg_net *pn, struct nf_conn *gre)
 {
 	unsigned int j = READ_ONCE(pn->tun.gre_stream_timeout) * HZ;
 
 	WRITE_ONCE(gre->proto.gre.timeout, j);
+	WRITE_ONCE(gre->proto.gre.stream_timeout, j);
 	nf_ct_refresh(gre, NULL, j);
 }
-
-#endif

@@ -5,6 +5,7 @@
  * NAT reservations, GRE entries) is left to the glue through out->actions.
  */
 #include <linux/types.h>
+#include <linux/errno.h>
 #include <linux/string.h>
 #include <linux/kernel.h>
 
@@ -449,7 +450,11 @@ static void pptp_call_step(struct pptp_session *s, const struct pptp_msg *m,
 	}
 }
 
-/* Retransmitted bytes: the first copy changed state; only translate. */
+/*
+ * Retransmitted bytes: the first copy was judged and changed state; only
+ * translate.  A call already gone is no violation: the retransmission
+ * must not be counted twice or dropped.
+ */
 static void pptp_replay_step(struct pptp_session *s, const struct pptp_msg *m,
 			     const struct pptp_step_in *in,
 			     struct pptp_step_out *out)
@@ -462,10 +467,8 @@ static void pptp_replay_step(struct pptp_session *s, const struct pptp_msg *m,
 		idx = pptp_find_own(s, in->side, m->own_id);
 	else
 		idx = pptp_find_call(s, m, in->side);
-	if (idx < 0) {
-		out->violation = PPTP_V_UNKNOWN_CALL;
+	if (idx < 0)
 		return;
-	}
 	out->call = idx;
 	pptp_step_rewrite(s, m, in, idx, out);
 }

@@ -16,7 +16,7 @@ KSRC_VER=6.1
 # (nft, conntrack, pptpd, ...) is installed on the host.
 PACKAGES=(
 	build-essential
-	linux-headers-amd64 linux-image-amd64 linux-source-${KSRC_VER}
+	linux-headers-amd64 linux-image-amd64 "linux-source-${KSRC_VER}"
 	qemu-system-x86 busybox-static
 	sparse kmod cpio bc flex bison libelf-dev libssl-dev dwarves
 	iproute2 nftables conntrack pptpd pptp-linux ppp tcpdump
@@ -57,7 +57,7 @@ install_packages() {
 # checkpatch.pl (and its spelling/const_structs data) only ship in the
 # kernel source tarball, so unpack it once into the cache.
 extract_kernel_source() {
-	local dst=$CACHE/linux-source-${KSRC_VER}
+	local dst=$CACHE/"linux-source-${KSRC_VER}"
 	local tarball=/usr/src/linux-source-${KSRC_VER}.tar.xz
 	if [[ -x $dst/scripts/checkpatch.pl ]]; then
 		log "kernel source present in $dst"

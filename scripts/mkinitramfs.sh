@@ -43,8 +43,13 @@ add_module() {
 	local m=$1 dep deps
 	[[ -n ${SEEN[$m]:-} ]] && return 0
 	SEEN[$m]=1
-	deps=$(modinfo -k "$KVER" -F depends "$m" 2>/dev/null) ||
-		die "modinfo failed for $m ($KVER)"
+	# A kernel configured differently (e.g. a debug kernel with 9p
+	# built in, or without fscache) may lack some of these; /init
+	# reports clearly if mounting 9p then fails.
+	if ! deps=$(modinfo -k "$KVER" -F depends "$m" 2>/dev/null); then
+		printf 'mkinitramfs: note: no module %s for %s, skipped\n' "$m" "$KVER" >&2
+		return 0
+	fi
 	for dep in ${deps//,/ }; do
 		add_module "$dep"
 	done

@@ -114,11 +114,9 @@ main() {
 		rm -f "$RESULTS"/{status,dmesg,tainted,run.sh,repo_path}
 	fi
 	RESULTS=$(cd "$RESULTS" && pwd -P)
-	local own_log=0
-	if [[ -z $LOG ]]; then
-		LOG=$RESULTS/console.log
-		((own_results)) && own_log=1
-	fi
+	# Default console log lives in the results dir, which is kept
+	# (and named on stderr) whenever the run did not end normally.
+	[[ -n $LOG ]] || LOG=$RESULTS/console.log
 
 	write_run_script
 
@@ -167,14 +165,14 @@ main() {
 	if ((rc == 124 || rc == 137)); then
 		printf 'vm-run: timeout after %ss (console log: %s)\n' "$TIMEOUT" "$LOG" >&2
 		status=124
-		own_log=0; own_results=0
+		own_results=0
 	elif [[ -s $RESULTS/status ]]; then
 		status=$(<"$RESULTS/status")
 	else
 		printf 'vm-run: guest did not report a status (qemu rc %s, log %s)\n' \
 			"$rc" "$LOG" >&2
 		status=125
-		own_log=0; own_results=0
+		own_results=0
 	fi
 	[[ -n ${VM_RUN_QUIET:-} ]] ||
 		printf '\nvm-run: guest finished in %ss, status %s\n' "$elapsed" "$status" >&2

@@ -20,15 +20,20 @@ __PPTP_LIB_SOURCED=1
 
 set -u
 
-readonly ksft_pass=0 ksft_fail=1 ksft_xfail=2 ksft_skip=4
-readonly KSFT_PASS=0 KSFT_FAIL=1 KSFT_XFAIL=2 KSFT_SKIP=4
+# Constants and paths below are for the tests that source this file.
+# shellcheck disable=SC2034
+ksft_pass=0 ksft_fail=1 ksft_xfail=2 ksft_skip=4
 
+# shellcheck disable=SC2034
+KSFT_PASS=0 KSFT_FAIL=1 KSFT_XFAIL=2 KSFT_SKIP=4
 MOD=${PPTP_ALG_MOD:-nf_pptp_alg}
+# shellcheck disable=SC2034
 HELPER=${PPTP_ALG_HELPER:-pptp-alg}
 PROC_DIR=/proc/net/nf_pptp_alg
 SYSCTL_DIR=/proc/sys/net/netfilter/nf_pptp_alg
 TEST_NAME=${TEST_NAME:-$(basename "${0%.sh}")}
 # Results dir shared with the host when running in the guest.
+# shellcheck disable=SC2034
 RESULTS_DIR=${VM_RESULTS:-${TMPDIR:-/tmp}}
 
 # ---------------------------------------------------------------- logging

@@ -97,8 +97,9 @@ void kunit_host_report(struct kunit *test, const char *file, int line,
 	va_list ap;
 
 	test->failed = true;
-	printf("    # %s: %s:%d: EXPECTATION FAILED\n      ", test->name,
-	       file, line);
+	printf("    # %s: %s:%d: EXPECTATION FAILED\n", test->name, file,
+	       line);
+	printf("      ");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -113,8 +114,8 @@ void kunit_host_end(struct kunit *test, bool assert, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (strspn(buf, " \n") != strlen(buf))
-		printf("      %s\n", buf + strspn(buf, " \n"));
+	if (strspn(buf, "\n ") != strlen(buf))
+		printf("      %s\n", buf + strspn(buf, "\n "));
 	if (assert && test->abort)
 		longjmp(*test->abort, 1);
 }
@@ -165,7 +166,12 @@ int main(int argc, char **argv)
 	printf("KTAP version 1\n1..%u\n", total);
 	for (i = 0; i < nsuites; i++) {
 		struct kunit_suite *s = suites[i];
+		unsigned int nsel = 0;
 
+		for (c = s->test_cases; c->run_case; c++)
+			nsel += selected(filter, s, c);
+		if (!nsel)
+			continue;
 		printf("# Subtest: %s\n", s->name);
 		if (s->suite_init && s->suite_init(s)) {
 			printf("# %s: suite_init failed\n", s->name);

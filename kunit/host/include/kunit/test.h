@@ -117,7 +117,8 @@ void kunit_host_end(struct kunit *test, bool assert, const char *fmt, ...)
 
 #define KUNIT_HOST_BOOL(test, as, c, want, ...)				\
 	do {								\
-		if (!!(c) != (want)) {					\
+		bool __c = (c);						\
+		if (__c != (want)) {					\
 			kunit_host_report(test, __FILE__, __LINE__,	\
 				"Expected %s to be %s", #c,		\
 				(want) ? "true" : "false");		\

@@ -2,6 +2,7 @@
 #ifndef PPTP_HOST_LINUX_ERRNO_H
 #define PPTP_HOST_LINUX_ERRNO_H
 
-#include <errno.h>
+/* glibc's <errno.h> itself includes <linux/errno.h>: use the UAPI one. */
+#include_next <linux/errno.h>
 
 #endif
