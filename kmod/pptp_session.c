@@ -437,9 +437,12 @@ static void pptp_call_step(struct pptp_session *s, const struct pptp_msg *m,
 		out->actions |= PPTP_ACT_EXPECT;
 		break;
 	case PPTP_MSG_CCRQ:
-		/* Without GRE there is nothing to wait for: the CDN may never come. */
-		if (c->state != PPTP_CALL_ESTABLISHED)
-			out->actions |= PPTP_ACT_END_CALL;
+		/*
+		 * Always wait for the PAC's CDN, even for a call that never
+		 * got GRE: ending it here would make that CDN unknown (and
+		 * dropped in strict mode).  A CDN that never comes holds the
+		 * slot until the control connection ends.
+		 */
 		c->state = PPTP_CALL_CLEARING;
 		break;
 	case PPTP_MSG_CDN:

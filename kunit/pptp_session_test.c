@@ -974,16 +974,26 @@ static void pptp_session_test_ccrq_early(struct kunit *test)
 	struct fx *f = test->priv;
 
 	establish(test, ORIG);
+	/*
+	 * A CCRQ before the PAC answered keeps the call in CLEARING: a CDN
+	 * can only name it by the PAC's ID, which it never got, so it stays
+	 * until the control connection ends (bounded by max_calls).
+	 */
 	step(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
 	step(test, ORIG, PPTP_MSG_CCRQ, 100, 0, 0);
-	EXPECT_OK(test, f, PPTP_ACT_END_CALL);
-	KUNIT_EXPECT_EQ(test, f->out.call, 0);
-	pptp_call_release(&f->s, 0);
+	EXPECT_OK(test, f, 0);
+	KUNIT_EXPECT_EQ(test, f->s.calls[0].state, PPTP_CALL_CLEARING);
+	step(test, REPLY, PPTP_MSG_CDN, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, f->out.violation, PPTP_V_UNKNOWN_CALL);
 
 	step(test, REPLY, PPTP_MSG_ICRQ, 700, 0, 0);
 	step(test, ORIG, PPTP_MSG_ICRP, 800, 700, 1);
 	step(test, ORIG, PPTP_MSG_CCRQ, 800, 0, 0);
+	EXPECT_OK(test, f, 0);
+	/* The CDN ends it, so strict mode never drops that CDN. */
+	step(test, REPLY, PPTP_MSG_CDN, 700, 0, 0);
 	EXPECT_OK(test, f, PPTP_ACT_END_CALL);
+	pptp_call_release(&f->s, f->out.call);
 	pptp_call_release(&f->s, 0);
 
 	/* CDN from the PAC for an incoming call not yet answered. */
