@@ -74,6 +74,8 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	conn->ct = ct;
 	conn->created = pptp_alg_now();
 	pptp_session_init(&conn->sess);
+	pptp_stream_init(&conn->dir[IP_CT_DIR_ORIGINAL]);
+	pptp_stream_init(&conn->dir[IP_CT_DIR_REPLY]);
 
 	spin_lock_bh(&pn->conns_lock);
 	if (pn->dying || cmpxchg(&h->conn, NULL, conn)) {

@@ -15,6 +15,7 @@
 #include <net/netfilter/nf_conntrack_helper.h>
 
 #include "pptp_alg/session.h"
+#include "pptp_alg/stream.h"
 #include "compat.h"
 
 #define PPTP_ALG_NAME		"pptp-alg"
@@ -61,24 +62,13 @@ struct pptp_alg_net {
 	bool dying;
 };
 
-/* One direction of the TCP control stream. */
-struct pptp_alg_dir {
-	u32 next_seq;		/* first byte not yet consumed */
-	u16 skip;		/* bytes of a rejected message still to skip */
-	u8 synced;		/* next_seq valid */
-	u8 lost;		/* cannot find message boundaries any more */
-	u8 gaps;		/* consecutive segments dropped for a gap */
-	u8 hold_len;		/* head of a message split over segments */
-	u8 hold[PPTP_WIRE_MAX_MSG_LEN];
-};
-
 /* Per control connection; owned by the conntrack entry's helper area. */
 struct pptp_alg_conn {
 	struct list_head node;		/* pptp_alg_net.conns */
 	spinlock_t lock;		/* everything below */
 	struct nf_conn *ct;		/* master, valid until destroy */
 	struct pptp_session sess;
-	struct pptp_alg_dir dir[IP_CT_DIR_MAX];
+	struct pptp_stream dir[IP_CT_DIR_MAX];
 	u32 created;			/* seconds */
 	bool dead;			/* destroy ran: ignore everything */
 	bool uninspected;		/* not version 1, or stream lost */

@@ -17,7 +17,9 @@
 #               into DIR/modroot/lib/modules/KVER/updates and run depmod
 #
 # Cache dir: $PPTP_ALG_CACHE/testkernel-HASH (default /var/cache/pptp-alg),
-# HASH = sha256(linux-source-6.1 package version, fragment, this script):
+# HASH = sha256(linux-source-6.1 package version, fragment, this script's
+# build recipe -- the build_kernel function as `declare -f` prints it, so
+# comments, help text and the --install-modules code do not force a rebuild):
 #   DIR/vmlinuz-KVER   kernel (name matters: vm-run.sh derives KVER from it)
 #   DIR/bzImage        same file
 #   DIR/kver           kernel release string
@@ -65,14 +67,69 @@ done
 [[ -r $FRAGMENT ]] || die "no $FRAGMENT"
 SRC_VER=$(dpkg-query -W -f '${Version}' "$KSRC_PKG" 2>/dev/null) ||
 	SRC_VER=$(stat -c '%s-%Y' "$TARBALL")
-HASH=$( { printf '%s %s\n' "$KSRC_PKG" "$SRC_VER"; cat "$FRAGMENT" "$SELF"; } |
-	sha256sum | cut -c1-16)
+
+# --- the build recipe: everything that shapes the output lives here (it is
+# part of the cache key).  Runs in DIR with the lock held.
+build_kernel() {
+	local KMAKE bad line sym KVER
+	mkdir -p "$DIR" || die "cannot create $DIR"
+	if [[ ! -e $DIR/src/Makefile ]]; then
+		log "extracting $TARBALL"
+		rm -rf "$DIR/src" "$DIR/src.tmp"
+		mkdir "$DIR/src.tmp" || die "mkdir failed"
+		tar -C "$DIR/src.tmp" --strip-components=1 -xJf "$TARBALL" ||
+			die "cannot extract $TARBALL"
+		mv "$DIR/src.tmp" "$DIR/src" || die "rename failed"
+	fi
+	mkdir -p "$DIR/build" || die "mkdir build failed"
+	KMAKE=("${NICE[@]}" make -C "$DIR/src" O="$DIR/build" LOCALVERSION="$LOCALVERSION")
+
+	log "configuring (allnoconfig + $(basename "$FRAGMENT"))"
+	"${KMAKE[@]}" -s KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig ||
+		die "allnoconfig failed"
+	# Every explicit setting must survive dependency resolution.
+	bad=0
+	while IFS= read -r line; do
+		grep -qxF "$line" "$DIR/build/.config" && continue
+		log "config: wanted '$line', got '$(grep -E "^(# )?${line%%=*}[= ]" \
+			"$DIR/build/.config" || echo unset)'"
+		bad=1
+	done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' "$FRAGMENT")
+	while read -r _ sym _; do
+		grep -q "^$sym=" "$DIR/build/.config" && { log "config: $sym should be off"; bad=1; }
+	done < <(grep -E '^# CONFIG_[A-Za-z0-9_]+ is not set' "$FRAGMENT")
+	((bad)) && die "fragment does not apply cleanly; fix $FRAGMENT"
+
+	log "building bzImage + modules with -j$JOBS at nice 19 (log: $DIR/build.log)"
+	if ! "${KMAKE[@]}" -j"$JOBS" bzImage modules >"$DIR/build.log" 2>&1; then
+		tail -n 30 "$DIR/build.log" >&2
+		die "kernel build failed (log: $DIR/build.log)"
+	fi
+	KVER=$("${KMAKE[@]}" -s kernelrelease) || die "kernelrelease failed"
+	[[ $KVER == *"$LOCALVERSION" ]] || die "unexpected kernel release '$KVER'"
+
+	rm -rf "$DIR/modroot"
+	"${KMAKE[@]}" -s INSTALL_MOD_PATH="$DIR/modroot" modules_install \
+		>>"$DIR/build.log" 2>&1 || die "modules_install failed"
+	# modules_install points build/source at the O= and source trees.
+	ln -sfn "$DIR/build" "$DIR/modroot/lib/modules/$KVER/build"
+	ln -sfn "$DIR/src" "$DIR/modroot/lib/modules/$KVER/source"
+	cp "$DIR/build/arch/x86/boot/bzImage" "$DIR/vmlinuz-$KVER.tmp" &&
+		mv "$DIR/vmlinuz-$KVER.tmp" "$DIR/vmlinuz-$KVER" &&
+		ln -f "$DIR/vmlinuz-$KVER" "$DIR/bzImage" || die "cannot copy bzImage"
+	printf '%s\n' "$KVER" >"$DIR/kver"
+	host_link "$KVER"
+	touch "$DIR/.complete"
+}
+
+HASH=$( { printf '%s %s\n' "$KSRC_PKG" "$SRC_VER"; cat "$FRAGMENT"
+	declare -f build_kernel; } | sha256sum | cut -c1-16)
 DIR=$CACHE/testkernel-$HASH
 # Release string carries the hash: /lib/modules/KVER never mixes configs.
 LOCALVERSION=-pptptest-${HASH:0:8}
 
 host_link() {
-	local kver=$1 mdir=$DIR/modroot/lib/modules/$1 link=/lib/modules/$1
+	local mdir=$DIR/modroot/lib/modules/$1 link=/lib/modules/$1
 	((HOST_LINK)) || return 0
 	if [[ -L $link || ! -e $link ]]; then
 		ln -sfn "$mdir" "$link" || die "cannot link $link"
@@ -131,54 +188,7 @@ if [[ -e $DIR/.complete ]]; then
 fi
 
 START=$SECONDS
-mkdir -p "$DIR" || die "cannot create $DIR"
-if [[ ! -e $DIR/src/Makefile ]]; then
-	log "extracting $TARBALL"
-	rm -rf "$DIR/src" "$DIR/src.tmp"
-	mkdir "$DIR/src.tmp" || die "mkdir failed"
-	tar -C "$DIR/src.tmp" --strip-components=1 -xJf "$TARBALL" ||
-		die "cannot extract $TARBALL"
-	mv "$DIR/src.tmp" "$DIR/src" || die "rename failed"
-fi
-mkdir -p "$DIR/build" || die "mkdir build failed"
-KMAKE=("${NICE[@]}" make -C "$DIR/src" O="$DIR/build" LOCALVERSION="$LOCALVERSION")
-
-log "configuring (allnoconfig + $(basename "$FRAGMENT"))"
-"${KMAKE[@]}" -s KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig ||
-	die "allnoconfig failed"
-# Every explicit setting must survive dependency resolution.
-bad=0
-while IFS= read -r line; do
-	grep -qxF "$line" "$DIR/build/.config" && continue
-	log "config: wanted '$line', got '$(grep -E "^(# )?${line%%=*}[= ]" \
-		"$DIR/build/.config" || echo unset)'"
-	bad=1
-done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' "$FRAGMENT")
-while read -r _ sym _; do
-	grep -q "^$sym=" "$DIR/build/.config" && { log "config: $sym should be off"; bad=1; }
-done < <(grep -E '^# CONFIG_[A-Za-z0-9_]+ is not set' "$FRAGMENT")
-((bad)) && die "fragment does not apply cleanly; fix $FRAGMENT"
-
-log "building bzImage + modules with -j$JOBS at nice 19 (log: $DIR/build.log)"
-if ! "${KMAKE[@]}" -j"$JOBS" bzImage modules >"$DIR/build.log" 2>&1; then
-	tail -n 30 "$DIR/build.log" >&2
-	die "kernel build failed (log: $DIR/build.log)"
-fi
-KVER=$("${KMAKE[@]}" -s kernelrelease) || die "kernelrelease failed"
-[[ $KVER == *"$LOCALVERSION" ]] || die "unexpected kernel release '$KVER'"
-
-rm -rf "$DIR/modroot"
-"${KMAKE[@]}" -s INSTALL_MOD_PATH="$DIR/modroot" modules_install \
-	>>"$DIR/build.log" 2>&1 || die "modules_install failed"
-# modules_install points build/source at the O= and source trees.
-ln -sfn "$DIR/build" "$DIR/modroot/lib/modules/$KVER/build"
-ln -sfn "$DIR/src" "$DIR/modroot/lib/modules/$KVER/source"
-cp "$DIR/build/arch/x86/boot/bzImage" "$DIR/vmlinuz-$KVER.tmp" &&
-	mv "$DIR/vmlinuz-$KVER.tmp" "$DIR/vmlinuz-$KVER" &&
-	ln -f "$DIR/vmlinuz-$KVER" "$DIR/bzImage" || die "cannot copy bzImage"
-printf '%s\n' "$KVER" >"$DIR/kver"
-host_link "$KVER"
-touch "$DIR/.complete"
-
+build_kernel
+KVER=$(<"$DIR/kver")
 log "built $KVER in $((SECONDS - START))s"
 printf '%s\n' "$DIR"

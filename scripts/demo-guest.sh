@@ -57,7 +57,7 @@ step "router: conntrack -L (note helper=$HELPER and the masqueraded reply tuple)
 ct_list "$NS_R"
 
 step "router: $PROC_DIR/stats (non-zero counters and gauges)"
-stat_dump "$NS_R" | awk '$2 != 0 || /_active$/ { print; next } { z++ }
+stat_dump "$NS_R" | awk '$2 != 0 || $1 ~ /_active$/ { print; next } { z++ }
 	END { if (z) printf "(%d more counters, all 0)\n", z }'
 [[ -r /proc/net/nf_pptp_alg/stats ]] || echo "(no stats file)"
 step "router: $PROC_DIR/calls"

@@ -41,11 +41,12 @@ bail() { msg "$*"; echo "0 passed, 1 failed"; exit 1; }
 
 # Splats that count as failures; the same set check runners grep for.
 SPLAT='BUG: |WARNING: |KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|lock held when returning|ODEBUG:|list_add corruption|list_del corruption|Kernel panic|Oops'
-dmesg_lines() { dmesg | wc -l; }
+MARK="kunit-guest: start $$.$RANDOM"
 
 grep -qw "^$MODNAME" /proc/modules && rmmod "$MODNAME"
 before_suites=$(ls "$DBG/kunit")
-before_dmesg=$(dmesg_lines)
+# A marker in the kernel log delimits "while the suites ran".
+echo "$MARK" >/dev/kmsg 2>/dev/null || MARK=
 
 if [[ -n $MODULE ]]; then
 	insmod "$MODULE" || bail "insmod $MODULE failed"
@@ -104,7 +105,11 @@ fi
 
 rmmod "$MODNAME" || { msg "rmmod $MODNAME failed"; bad=1; }
 
-splats=$(dmesg | tail -n +"$((before_dmesg + 1))" | grep -E "$SPLAT")
+if [[ -n $MARK ]]; then
+	splats=$(dmesg | awk -v m="$MARK" 'index($0,m){on=1;next} on' | grep -E "$SPLAT")
+else
+	splats=$(dmesg | grep -E "$SPLAT")
+fi
 if [[ -n $splats ]]; then
 	msg "kernel reported problems while the suites ran:"
 	printf '%s\n' "$splats"

@@ -163,7 +163,7 @@ main() {
 
 	local status
 	if ((rc == 124 || rc == 137)); then
-		printf 'vm-run: timeout after %ss (console log: %s)\n' "$TIMEOUT" "$LOG" >&2
+		printf 'vm-run: timeout after %ss (console log: %s, results kept in %s)\n' "$TIMEOUT" "$LOG" "$RESULTS" >&2
 		status=124
 		own_results=0
 	elif [[ -s $RESULTS/status ]]; then
