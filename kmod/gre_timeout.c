@@ -151,5 +151,5 @@ void pptp_alg_gre_timeout_promote(struct pptp_alg_net *pn, struct nf_conn *gre)
 
 	WRITE_ONCE(gre->proto.gre.timeout, j);
 	WRITE_ONCE(gre->proto.gre.stream_timeout, j);
-	nf_ct_refresh(gre, NULL, j);
+	pptp_alg_ct_refresh(gre, j);
 }

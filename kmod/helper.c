@@ -144,7 +144,13 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 
 	conn = pptp_alg_conn_of(ct);
 	if (!conn) {
-		if (!payload || READ_ONCE(pn->dying))
+		/*
+		 * State starts at the SYN-ACK, which carries both initial
+		 * sequence numbers; from then on no segment, however late or
+		 * early it arrives, is mistaken for a message start.
+		 */
+		if ((!payload && !(th->syn && th->ack)) ||
+		    READ_ONCE(pn->dying))
 			return NF_ACCEPT;
 		if (!nf_ct_is_confirmed(ct)) {
 			/* Data on a SYN (fast open): never our business. */
@@ -160,6 +166,12 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 	if (conn->dead) {
 		spin_unlock_bh(&conn->lock);
 		return NF_ACCEPT;
+	}
+	if (th->syn && th->ack) {
+		int dir = CTINFO2DIR(ctinfo);
+
+		pptp_stream_sync(&conn->dir[dir], ntohl(th->seq) + 1);
+		pptp_stream_sync(&conn->dir[!dir], ntohl(th->ack_seq));
 	}
 	verdict = payload ? pptp_alg_segment(pn, conn, skb, protoff, ct,
 					     ctinfo) : NF_ACCEPT;

@@ -15,83 +15,122 @@ void pptp_stream_init(struct pptp_stream *st)
 	memset(st, 0, sizeof(*st));
 }
 
+void pptp_stream_sync(struct pptp_stream *st, u32 seq)
+{
+	if (st->synced)
+		return;
+	st->next_seq = seq;
+	st->synced = 1;
+}
+
+void pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
+			      u16 new_val)
+{
+	struct pptp_stream_rewrite *rw = &st->rw[st->rw_next];
+
+	rw->seq = seq;
+	rw->old_val = old_val;
+	rw->new_val = new_val;
+	st->rw_next = (st->rw_next + 1) % PPTP_STREAM_REWRITES;
+}
+
+void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len)
+{
+	st->refuse_start = seq;
+	st->refuse_end = seq + len;
+	st->refusing = 1;
+}
+
 static void pptp_stream_lose(struct pptp_stream *st,
 			     const struct pptp_stream_ops *ops, void *ctx)
 {
 	st->lost = 1;
 	st->hold_len = 0;
+	st->skip = 0;
 	ops->event(ctx, PPTP_STREAM_LOST);
 }
 
-/* Length field below the header size: counted apart as "short". */
-static bool pptp_stream_len_short(const u8 *hdr, unsigned int avail)
+/* Is sequence number @s inside [@start, @start + @len)? */
+static bool pptp_seq_in(u32 s, u32 start, unsigned int len)
 {
-	return avail >= 2 && pptp_get16(hdr) < PPTP_WIRE_HDR_LEN;
-}
-
-static void pptp_stream_bad(const u8 *buf, unsigned int avail,
-			    enum pptp_parse r, bool replay,
-			    const struct pptp_stream_ops *ops, void *ctx)
-{
-	if (r == PPTP_PARSE_BAD_LEN && pptp_stream_len_short(buf, avail))
-		ops->event(ctx, PPTP_STREAM_BAD_SHORT);
-	else
-		ops->malformed(ctx, r, replay);
+	return s - start < len;
 }
 
 /*
- * Complete the held head of a split message with new bytes at @*off.
- * Returns false when parsing of the segment must stop.
+ * Consume new bytes of the current message's head.  Returns false when
+ * the segment's walk must stop.
  */
-static bool pptp_stream_fill_hold(struct pptp_stream *st, unsigned int *off,
-				  unsigned int *len,
-				  const struct pptp_stream_ops *ops, void *ctx)
+static bool pptp_stream_head(struct pptp_stream *st, unsigned int *off,
+			     unsigned int *len,
+			     const struct pptp_stream_ops *ops, void *ctx)
 {
-	unsigned int need, take;
+	u8 buf[PPTP_WIRE_MAX_MSG_LEN];
+	unsigned int need, want, take, msg_len;
+	int msg_off = (int)*off - st->hold_len;
 	struct pptp_msg m;
 	enum pptp_parse r;
-	int msg_off;
 
-	need = st->hold_len >= PPTP_WIRE_HDR_LEN ? pptp_get16(st->hold) :
-						    PPTP_WIRE_HDR_LEN;
-	if (need < st->hold_len || need > PPTP_WIRE_MAX_MSG_LEN) {
-		pptp_stream_lose(st, ops, ctx);
-		return false;
+	/* The header first: it says how long the message is. */
+	if (st->hold_len < PPTP_WIRE_HDR_LEN) {
+		take = min_t(unsigned int, PPTP_WIRE_HDR_LEN - st->hold_len,
+			     *len);
+		if (ops->read(ctx, *off, st->hold + st->hold_len, take)) {
+			pptp_stream_lose(st, ops, ctx);
+			return false;
+		}
+		st->hold_len += take;
+		*off += take;
+		*len -= take;
+		if (st->hold_len < PPTP_WIRE_HDR_LEN)
+			return true;
 	}
-	take = min_t(unsigned int, need - st->hold_len, *len);
-	if (ops->read(ctx, *off, st->hold + st->hold_len, take)) {
-		pptp_stream_lose(st, ops, ctx);
-		return false;
-	}
-	msg_off = (int)*off - st->hold_len;
-	st->hold_len += take;
-	*off += take;
-	*len -= take;
 
 	r = pptp_msg_parse(st->hold, st->hold_len, &m, &need);
-	if (r == PPTP_PARSE_NEED_MORE) {
-		if (need > PPTP_WIRE_MAX_MSG_LEN || need < st->hold_len) {
+	if (r == PPTP_PARSE_NEED_MORE && need <= PPTP_WIRE_MAX_MSG_LEN &&
+	    need > st->hold_len) {
+		msg_len = need;
+		want = min_t(unsigned int, msg_len, PPTP_WIRE_DECIDE_LEN);
+		take = min_t(unsigned int, want - st->hold_len, *len);
+		if (take && ops->read(ctx, *off, st->hold + st->hold_len,
+				      take)) {
 			pptp_stream_lose(st, ops, ctx);
 			return false;
 		}
-		return true;
+		st->hold_len += take;
+		*off += take;
+		*len -= take;
+		if (st->hold_len < want)
+			return true;
+		/* Judge on the head; the body holds nothing we read. */
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, st->hold, st->hold_len);
+		r = pptp_msg_parse(buf, msg_len, &m, &need);
+	} else {
+		msg_len = need;
 	}
-	if (r != PPTP_PARSE_OK) {
-		unsigned int have = st->hold_len;
 
+	if (r == PPTP_PARSE_OK) {
+		st->skip = msg_len - st->hold_len;
 		st->hold_len = 0;
-		pptp_stream_bad(st->hold, have, r, false, ops, ctx);
-		if (!need) {
-			pptp_stream_lose(st, ops, ctx);
-			return false;
-		}
-		/* Sane length: step over the rest of the bad message. */
-		if (need > have)
-			st->skip = need - have;
-		return true;
+		return ops->message(ctx, &m, msg_off, false);
 	}
+
+	if (r == PPTP_PARSE_NEED_MORE) {
+		pptp_stream_lose(st, ops, ctx);
+		return false;
+	}
+	if (r == PPTP_PARSE_BAD_LEN && pptp_get16(st->hold) < PPTP_WIRE_HDR_LEN)
+		ops->event(ctx, PPTP_STREAM_BAD_SHORT);
+	else
+		ops->malformed(ctx, r, false);
+	if (!need || need < st->hold_len || need > PPTP_WIRE_MAX_MSG_LEN) {
+		pptp_stream_lose(st, ops, ctx);
+		return false;
+	}
+	/* Sane length: step over the bad message and carry on after it. */
+	st->skip = need - st->hold_len;
 	st->hold_len = 0;
-	return ops->message(ctx, &m, msg_off, false);
+	return true;
 }
 
 /* Parse new bytes [off, off + len) of the payload. */
@@ -99,10 +138,7 @@ static void pptp_stream_parse_new(struct pptp_stream *st, unsigned int off,
 				  unsigned int len,
 				  const struct pptp_stream_ops *ops, void *ctx)
 {
-	u8 buf[PPTP_WIRE_MAX_MSG_LEN];
-	unsigned int need, take;
-	struct pptp_msg m;
-	enum pptp_parse r;
+	unsigned int take;
 
 	while (len && !st->lost) {
 		if (st->skip) {
@@ -112,78 +148,38 @@ static void pptp_stream_parse_new(struct pptp_stream *st, unsigned int off,
 			len -= take;
 			continue;
 		}
-
-		if (st->hold_len) {
-			if (!pptp_stream_fill_hold(st, &off, &len, ops, ctx))
-				return;
-			continue;
-		}
-
-		take = min_t(unsigned int, len, sizeof(buf));
-		if (ops->read(ctx, off, buf, take)) {
-			pptp_stream_lose(st, ops, ctx);
+		if (!pptp_stream_head(st, &off, &len, ops, ctx))
 			return;
-		}
-		r = pptp_msg_parse(buf, take, &m, &need);
-		if (r == PPTP_PARSE_NEED_MORE) {
-			if (take < len || need > PPTP_WIRE_MAX_MSG_LEN) {
-				pptp_stream_lose(st, ops, ctx);
-				return;
-			}
-			/* Tail of the segment: keep it for the next one. */
-			memcpy(st->hold, buf, take);
-			st->hold_len = take;
-			ops->event(ctx, PPTP_STREAM_SPLIT);
-			return;
-		}
-		if (r != PPTP_PARSE_OK) {
-			pptp_stream_bad(buf, take, r, false, ops, ctx);
-			if (!need) {
-				pptp_stream_lose(st, ops, ctx);
-				return;
-			}
-			/* Sane length: step over the bad message. */
-			take = min_t(unsigned int, need, len);
-			st->skip = need - take;
-			off += take;
-			len -= take;
-			continue;
-		}
-		if (!ops->message(ctx, &m, off, false))
-			return;
-		off += m.len;
-		len -= m.len;
 	}
+	if (!st->lost && (st->hold_len || st->skip))
+		ops->event(ctx, PPTP_STREAM_SPLIT);
 }
 
-/*
- * Re-parse retransmitted bytes [0, len).  Only whole messages starting at
- * the segment start are recognised: a resent segment normally starts
- * where the first copy did, at a message boundary.
- */
-static void pptp_stream_parse_replay(unsigned int len,
-				     const struct pptp_stream_ops *ops,
-				     void *ctx)
+/* Repeat remembered rewrites inside resent bytes [0, len), byte by byte. */
+static void pptp_stream_repatch(struct pptp_stream *st, u32 seq,
+				unsigned int len,
+				const struct pptp_stream_ops *ops, void *ctx)
 {
-	u8 buf[PPTP_WIRE_MAX_MSG_LEN];
-	unsigned int off = 0, need, take;
-	struct pptp_msg m;
-	enum pptp_parse r;
+	unsigned int i, b;
 
-	while (off < len) {
-		take = min_t(unsigned int, len - off, sizeof(buf));
-		if (ops->read(ctx, off, buf, take))
-			return;
-		r = pptp_msg_parse(buf, take, &m, &need);
-		if (r == PPTP_PARSE_NEED_MORE)
-			return;
-		if (r != PPTP_PARSE_OK) {
-			pptp_stream_bad(buf, take, r, true, ops, ctx);
-			return;
+	if (!ops->patch)
+		return;
+	for (i = 0; i < PPTP_STREAM_REWRITES; i++) {
+		const struct pptp_stream_rewrite *rw = &st->rw[i];
+
+		if (rw->old_val == rw->new_val)
+			continue;
+		for (b = 0; b < 2; b++) {
+			u8 old = b ? rw->old_val & 0xff : rw->old_val >> 8;
+			u8 new = b ? rw->new_val & 0xff : rw->new_val >> 8;
+			u32 s = rw->seq + b;
+			u8 cur;
+
+			if (!pptp_seq_in(s, seq, len) ||
+			    ops->read(ctx, s - seq, &cur, 1) || cur != old)
+				continue;
+			ops->patch(ctx, s - seq, new);
 		}
-		if (!ops->message(ctx, &m, off, true))
-			return;
-		off += m.len;
 	}
 }
 
@@ -198,10 +194,8 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 	if (!len || st->lost)
 		return PPTP_STREAM_PASS;
 
-	if (!st->synced) {
-		st->next_seq = seq;
-		st->synced = 1;
-	}
+	/* Without the handshake, the first data seen has to do. */
+	pptp_stream_sync(st, seq);
 
 	delta = (s32)(st->next_seq - seq);
 	if (delta < 0) {
@@ -216,7 +210,12 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 	seen = min_t(unsigned int, delta, len);
 	if (seen) {
 		ops->event(ctx, PPTP_STREAM_RETRANSMIT);
-		pptp_stream_parse_replay(seen, ops, ctx);
+		if (st->refusing &&
+		    (pptp_seq_in(seq, st->refuse_start,
+				 st->refuse_end - st->refuse_start) ||
+		     pptp_seq_in(st->refuse_start, seq, seen)))
+			return PPTP_STREAM_REFUSE;
+		pptp_stream_repatch(st, seq, seen, ops, ctx);
 	}
 	if (len > seen) {
 		/* Advance first: a callback may end inspection midway. */

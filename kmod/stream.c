@@ -18,6 +18,7 @@ static const struct pptp_calls_ops pptp_alg_calls_ops;
 
 struct pptp_alg_seg {
 	struct pptp_alg_net *pn;
+	u32 seq;			/* of the segment's first payload byte */
 	struct pptp_alg_conn *conn;
 	struct sk_buff *skb;
 	unsigned int protoff;
@@ -33,23 +34,34 @@ static bool pptp_alg_strict(const struct pptp_alg_net *pn)
 	return READ_ONCE(pn->tun.strict);
 }
 
-static void pptp_alg_rewrite(struct pptp_alg_seg *c, int msg_off,
-			     const struct pptp_step_out *out)
+static bool pptp_alg_mangle(struct pptp_alg_seg *c, unsigned int off,
+			    const u8 *val, unsigned int len)
+{
+	return nf_nat_mangle_tcp_packet(c->skb, c->ct, c->ctinfo, c->protoff,
+					off, len, (const char *)val, len);
+}
+
+static void pptp_alg_rewrite(struct pptp_alg_seg *c, const struct pptp_msg *m,
+			     int msg_off, const struct pptp_step_out *out)
 {
 	int off = msg_off + out->rw_off;
+	u16 old = out->rw_off == m->own_off ? m->own_id : m->peer_id;
 	u8 val[2];
 
 	if (off < 0) {
-		/* The field went out in an earlier segment. */
+		/* The field left in an earlier segment, before we could judge. */
 		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
 		return;
 	}
 	pptp_put16(val, out->rw_val);
-	if (nf_nat_mangle_tcp_packet(c->skb, c->ct, c->ctinfo, c->protoff,
-				     off, 2, (const char *)val, 2))
-		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITES);
-	else
+	if (!pptp_alg_mangle(c, off, val, 2)) {
 		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
+		return;
+	}
+	pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITES);
+	/* A resend of these bytes must go out the same way. */
+	pptp_stream_note_rewrite(&c->conn->dir[c->dir], c->seq + off, old,
+				 out->rw_val);
 }
 
 static void pptp_alg_count_violation(struct pptp_alg_seg *c,
@@ -130,7 +142,7 @@ static bool pptp_alg_seg_message(void *ctx, const struct pptp_msg *m,
 	}
 
 	if (out.actions & PPTP_ACT_REWRITE)
-		pptp_alg_rewrite(c, msg_off, &out);
+		pptp_alg_rewrite(c, m, msg_off, &out);
 
 	if (out.actions & PPTP_ACT_EXPECT && out.call >= 0) {
 		pptp_alg_stat_inc(c->pn, PPTP_STAT_CALLS_SETUP);
@@ -186,8 +198,17 @@ static void pptp_alg_seg_event(void *ctx, enum pptp_stream_event ev)
 	}
 }
 
+static void pptp_alg_seg_patch(void *ctx, unsigned int off, u8 val)
+{
+	struct pptp_alg_seg *c = ctx;
+
+	if (!pptp_alg_mangle(c, off, &val, 1))
+		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
+}
+
 static const struct pptp_stream_ops pptp_alg_seg_ops = {
 	.read = pptp_alg_seg_read,
+	.patch = pptp_alg_seg_patch,
 	.message = pptp_alg_seg_message,
 	.malformed = pptp_alg_seg_malformed,
 	.event = pptp_alg_seg_event,
@@ -215,11 +236,15 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 	if (c.dataoff >= skb->len)
 		return NF_ACCEPT;
 
-	if (pptp_stream_segment(&conn->dir[c.dir], ntohl(th->seq),
-				skb->len - c.dataoff, &pptp_alg_seg_ops,
-				&c) == PPTP_STREAM_REFUSE)
+	c.seq = ntohl(th->seq);
+
+	if (pptp_stream_segment(&conn->dir[c.dir], c.seq, skb->len - c.dataoff,
+				&pptp_alg_seg_ops, &c) == PPTP_STREAM_REFUSE)
 		return NF_DROP;
 	if (c.drop) {
+		/* Resends of what strict mode refused stay refused. */
+		pptp_stream_refuse(&conn->dir[c.dir], c.seq,
+				   skb->len - c.dataoff);
 		pptp_alg_stat_inc(pn, PPTP_STAT_STRICT_DROPS);
 		return NF_DROP;
 	}

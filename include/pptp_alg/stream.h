@@ -2,15 +2,18 @@
 /*
  * Finding PPTP messages in one direction of the TCP control stream.
  * Pure: the caller hands in the segment's sequence number and a reader for
- * its payload, and gets each complete message back with the payload offset
- * of its first byte.  Shared by the kernel glue, KUnit and the fuzzer.
+ * its payload, and gets each message back with the payload offset of its
+ * first byte.  Shared by the kernel glue, KUnit and the fuzzer.
  *
- * Boundaries are tracked by sequence number, so any segmentation works: a
- * message split over segments is reassembled in a buffer bounded by the
- * largest legal message; bytes seen before (retransmissions) are parsed
- * again as replay so a NAT rewrite is applied identically; a segment that
- * starts beyond a gap is refused, so TCP resends the missing bytes first
- * and the parser never guesses.
+ * Boundaries are tracked by sequence number from the connection's initial
+ * sequence numbers, so any segmentation works.  A message is judged once
+ * its first PPTP_WIRE_DECIDE_LEN bytes are in (held across segments if
+ * need be); the rest of its body is skipped.  Bytes seen before
+ * (retransmissions) are never parsed again: the call-ID rewrites made in
+ * them are remembered by sequence number and repeated byte for byte, so a
+ * resend gets exactly what the first copy got, whatever its boundaries.
+ * A segment that starts beyond a gap is refused, so TCP sends the missing
+ * bytes first and the parser never guesses.
  */
 #ifndef PPTP_ALG_STREAM_H
 #define PPTP_ALG_STREAM_H
@@ -21,14 +24,28 @@
 /* Consecutive refused segments before a direction is given up. */
 #define PPTP_STREAM_MAX_GAPS	32
 
+/* Rewrites remembered per direction for retransmissions. */
+#define PPTP_STREAM_REWRITES	8
+
+struct pptp_stream_rewrite {
+	u32 seq;		/* sequence number of the field's first byte */
+	u16 old_val;		/* what the sender wrote */
+	u16 new_val;		/* what went out instead */
+};
+
 struct pptp_stream {
 	u32 next_seq;		/* first byte not yet consumed */
-	u16 skip;		/* bytes of a rejected message still to skip */
+	u32 refuse_start;	/* strict mode: resends of [start, end) */
+	u32 refuse_end;		/* stay dropped */
+	u16 skip;		/* body bytes of the current message to skip */
 	u8 synced;		/* next_seq valid */
 	u8 lost;		/* message boundaries unknown: stop parsing */
 	u8 gaps;		/* consecutive refused segments */
-	u8 hold_len;		/* head of a message split over segments */
-	u8 hold[PPTP_WIRE_MAX_MSG_LEN];
+	u8 hold_len;		/* head of the current message so far */
+	u8 refusing;		/* refuse_start/refuse_end valid */
+	u8 rw_next;		/* ring slot for the next rewrite */
+	u8 hold[PPTP_WIRE_DECIDE_LEN];
+	struct pptp_stream_rewrite rw[PPTP_STREAM_REWRITES];
 };
 
 enum pptp_stream_event {
@@ -44,16 +61,20 @@ struct pptp_stream_ops {
 	/* Copy @len payload bytes from offset @off; 0 or negative error. */
 	int (*read)(void *ctx, unsigned int off, u8 *buf, unsigned int len);
 	/*
-	 * A complete message.  @msg_off is the payload offset of its first
-	 * byte, negative when it began in an earlier segment.  Return false
-	 * to stop parsing this segment (the connection is no longer
-	 * inspected).
+	 * A message whose first PPTP_WIRE_DECIDE_LEN bytes (or all of it if
+	 * shorter) are in.  @msg_off is the payload offset of its first
+	 * byte, negative when it began in an earlier segment.  @replay is
+	 * always false (kept for callers written against the first API).
+	 * Return false to stop parsing this segment (the connection is no
+	 * longer inspected).
 	 */
 	bool (*message)(void *ctx, const struct pptp_msg *m, int msg_off,
 			bool replay);
 	/* A malformed message (any PPTP_PARSE_BAD_* except short length). */
 	void (*malformed)(void *ctx, enum pptp_parse r, bool replay);
 	void (*event)(void *ctx, enum pptp_stream_event ev);
+	/* Optional: overwrite payload byte @off of a resent segment. */
+	void (*patch)(void *ctx, unsigned int off, u8 val);
 };
 
 enum pptp_stream_verdict {
@@ -62,6 +83,16 @@ enum pptp_stream_verdict {
 };
 
 void pptp_stream_init(struct pptp_stream *st);
+
+/* Start of the direction's byte stream (initial sequence number + 1). */
+void pptp_stream_sync(struct pptp_stream *st, u32 seq);
+
+/* Remember that the 16-bit field at @seq went out as @new_val. */
+void pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
+			      u16 new_val);
+
+/* Strict mode dropped [@seq, @seq + @len): refuse its resends too. */
+void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len);
 
 /* Feed one segment of @len payload bytes starting at sequence @seq. */
 enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,

@@ -21,8 +21,17 @@
 #define PPTP_WIRE_OFF_MSG_TYPE		8
 #define PPTP_WIRE_OFF_RESERVED0		10
 
-/* Largest legal message (Incoming-Call-Request); bounds any buffering. */
+/* Largest legal message (Incoming-Call-Request). */
 #define PPTP_WIRE_MAX_MSG_LEN		220
+
+/*
+ * Every field this module reads or rewrites lies in a message's first 18
+ * bytes (the last is the OCRP/ICRP result code at offset 16), so a message
+ * is judged as soon as they are in: less to buffer, and a call-ID field is
+ * rewritten in the segment that carries it unless a boundary falls right
+ * behind it.
+ */
+#define PPTP_WIRE_DECIDE_LEN		18
 
 enum pptp_msg_type {
 	PPTP_MSG_SCCRQ = 1,	/* Start-Control-Connection-Request */
