@@ -5,7 +5,9 @@
 # boots: busybox-static plus the distro's virtio/9p modules, and an /init
 # that mounts the host root read-only over 9p and runs one command in it.
 #
-# usage: scripts/mkinitramfs.sh KVER   -> prints the path of the cpio.gz
+# usage: scripts/mkinitramfs.sh KVER [MODDIR]  -> prints the path of the cpio.gz
+#   MODDIR: module tree holding KVER/ (default /lib/modules), e.g. a staged
+#   kernel's <tree>/usr/lib/modules; must end in /lib/modules.
 #
 # The cache key is kernel version + hash of this script, so editing /init
 # below automatically produces a fresh image.
@@ -20,9 +22,14 @@ WANT_MODULES=(virtio_pci virtio_ring virtio 9pnet 9pnet_virtio netfs fscache 9p)
 die() { printf 'mkinitramfs: %s\n' "$*" >&2; exit 1; }
 
 KVER=${1:-}
-[[ -n $KVER ]] || die "usage: $0 KVER"
-MODDIR=/lib/modules/$KVER
+[[ -n $KVER ]] || die "usage: $0 KVER [MODDIR]"
+MODROOT=${2:-/lib/modules}
+[[ $MODROOT == */lib/modules ]] || die "MODDIR must end in /lib/modules"
+MODDIR=$MODROOT/$KVER
 [[ -d $MODDIR ]] || die "no $MODDIR (install linux-image for $KVER)"
+# modinfo -b BASE reads BASE/lib/modules/KVER.
+MODINFO=(modinfo -k "$KVER")
+[[ $MODROOT == /lib/modules ]] || MODINFO+=(-b "${MODROOT%/lib/modules}")
 BUSYBOX=$(command -v busybox) || die "busybox not found (install busybox-static)"
 # A dynamically linked busybox would need libc in the image.
 if ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
@@ -31,6 +38,8 @@ fi
 
 SELF_HASH=$(sha256sum "$0" | cut -c1-16)
 OUT=$CACHE/initramfs-$KVER-$SELF_HASH.cpio.gz
+[[ $MODROOT == /lib/modules ]] ||
+	OUT=$CACHE/initramfs-$KVER-$(printf '%s' "$MODROOT" | sha256sum | cut -c1-8)-$SELF_HASH.cpio.gz
 if [[ -s $OUT ]]; then
 	printf '%s\n' "$OUT"
 	exit 0
@@ -46,7 +55,7 @@ add_module() {
 	# A kernel configured differently (e.g. a debug kernel with 9p
 	# built in, or without fscache) may lack some of these; /init
 	# reports clearly if mounting 9p then fails.
-	if ! deps=$(modinfo -k "$KVER" -F depends "$m" 2>/dev/null); then
+	if ! deps=$("${MODINFO[@]}" -F depends "$m" 2>/dev/null); then
 		printf 'mkinitramfs: note: no module %s for %s, skipped\n' "$m" "$KVER" >&2
 		return 0
 	fi
@@ -70,7 +79,7 @@ ln -s busybox "$R/bin/sh"
 
 : >"$R/lib/modules/load-order"
 for m in "${ORDER[@]}"; do
-	f=$(modinfo -k "$KVER" -F filename "$m") || die "no filename for $m"
+	f=$("${MODINFO[@]}" -F filename "$m") || die "no filename for $m"
 	[[ $f == "(builtin)" ]] && continue
 	base=$(basename "$f")
 	# busybox insmod cannot be relied upon for compressed modules, so
@@ -150,6 +159,12 @@ if [ -s $R/repo_path ]; then
 	repo=$(cat $R/repo_path)
 	mkdir -p "$N$repo" && mount -t 9p -o "$P9,rw,cache=none" repo "$N$repo" ||
 		fail "cannot mount repo share at $repo"
+fi
+# A staged kernel's module tree (vm-run.sh --modules) replaces the host's.
+if [ -s $R/modules_path ]; then
+	mods=$(cat $R/modules_path)
+	mount -o bind "$N$mods" $N/lib/modules ||
+		fail "cannot bind $mods over /lib/modules"
 fi
 mount -t debugfs debugfs $N/sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs $N/sys/kernel/tracing 2>/dev/null

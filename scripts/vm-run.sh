@@ -8,7 +8,13 @@
 # usage: scripts/vm-run.sh [--kernel PATH] [--timeout SEC] [--mem MB]
 #                          [--smp N] [--log FILE] [--results DIR]
 #                          [--cwd DIR] [--env NAME=VAL]... [--verbose]
-#                          -- COMMAND...
+#                          [--modules DIR] [--append ARGS] -- COMMAND...
+#
+# --modules DIR: a staged kernel's module tree (DIR/<kver>/, DIR ending in
+# /lib/modules, e.g. scripts/stage-6.12.sh's K612_MODDIR); the initramfs
+# takes its 9p modules from there and the guest bind-mounts DIR over
+# /lib/modules.  Default: the host's /lib/modules.
+# --append ARGS: extra kernel command line (e.g. a clocksource choice).
 #
 # COMMAND is joined with spaces and run with `/bin/sh -c` (like ssh) in the
 # host root inside the guest, cwd = --cwd (default: current directory).
@@ -25,6 +31,8 @@ set -o pipefail
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 KERNEL=
+MODULES=
+APPEND_EXTRA=
 TIMEOUT=600
 MEM=1024
 SMP=2
@@ -35,7 +43,7 @@ VERBOSE=0
 EXTRA_ENV=()
 
 usage() {
-	sed -n '5,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '5,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -45,6 +53,8 @@ parse_args() {
 	while (($#)); do
 		case $1 in
 		--kernel) KERNEL=$2; shift 2 ;;
+		--modules) MODULES=$2; shift 2 ;;
+		--append) APPEND_EXTRA+=" $2"; shift 2 ;;
 		--timeout) TIMEOUT=$2; shift 2 ;;
 		--mem) MEM=$2; shift 2 ;;
 		--smp) SMP=$2; shift 2 ;;
@@ -69,7 +79,14 @@ pick_kernel() {
 	fi
 	[[ -r $KERNEL ]] || die "cannot read kernel $KERNEL"
 	KVER=${KERNEL##*/vmlinuz-}
-	[[ -d /lib/modules/$KVER ]] || die "no /lib/modules/$KVER for $KERNEL"
+	if [[ -n $MODULES ]]; then
+		MODULES=$(cd "$MODULES" 2>/dev/null && pwd -P) || die "bad --modules"
+		[[ $MODULES == */lib/modules ]] || die "--modules must end in /lib/modules"
+		case $MODULES/ in
+		/tmp/*|/run/*|/var/tmp/*) die "--modules under /tmp, /run or /var/tmp is hidden in the guest" ;;
+		esac
+	fi
+	[[ -d ${MODULES:-/lib/modules}/$KVER ]] || die "no ${MODULES:-/lib/modules}/$KVER for $KERNEL"
 }
 
 # Single-quote a string for /bin/sh.
@@ -103,7 +120,8 @@ main() {
 	CWD=$(cd "$CWD" && pwd -P) || die "bad --cwd"
 
 	local initrd
-	initrd=$("$SCRIPTS/mkinitramfs.sh" "$KVER") || die "initramfs build failed"
+	initrd=$("$SCRIPTS/mkinitramfs.sh" "$KVER" ${MODULES:+"$MODULES"}) ||
+		die "initramfs build failed"
 
 	local own_results=0
 	if [[ -z $RESULTS ]]; then
@@ -111,7 +129,7 @@ main() {
 		own_results=1
 	else
 		mkdir -p "$RESULTS" || die "cannot create $RESULTS"
-		rm -f "$RESULTS"/{status,dmesg,tainted,run.sh,repo_path}
+		rm -f "$RESULTS"/{status,dmesg,tainted,run.sh,repo_path,modules_path}
 	fi
 	RESULTS=$(cd "$RESULTS" && pwd -P)
 	# Default console log lives in the results dir, which is kept
@@ -119,6 +137,7 @@ main() {
 	[[ -n $LOG ]] || LOG=$RESULTS/console.log
 
 	write_run_script
+	[[ -n $MODULES ]] && printf '%s\n' "$MODULES" >"$RESULTS/modules_path"
 
 	local fsargs=(
 		-fsdev "local,id=fs0,path=/,security_model=none,readonly=on,multidevs=remap"
@@ -144,6 +163,7 @@ main() {
 	append+=" tsc=reliable no_timer_check i8042.noaux i8042.nokbd"
 	append+=" i8042.nopnp random.trust_cpu=on edd=off"
 	((VERBOSE)) && append=${append/loglevel=4/loglevel=7}
+	append+=$APPEND_EXTRA
 
 	local qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$SMP" -m "$MEM"
 		-nic none -nographic -no-reboot

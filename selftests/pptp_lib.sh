@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck disable=SC2034,SC2016  # vars used by the sourcing tests
 #
 # Shared code for the end-to-end PPTP selftests (selftests/pptp_*.sh):
 # namespaces + router ruleset + real pptpd / pppd+pptp peers.
@@ -16,7 +17,12 @@
 # /run (host root is read-only; pptp's call-manager socket lives in
 # /run/pptp and must not be shared between clients in different netns).
 
-# shellcheck disable=SC2034  # variables are used by the sourcing tests
+# Not a test: run directly (e.g. by a runner globbing pptp_*), it skips.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	echo "# pptp_lib.sh is a library for selftests/pptp_*.sh; nothing to run"
+	exit 4
+fi
+
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PPTP_HELPER=${PPTP_HELPER:-${PPTP_ALG_HELPER:-pptp-alg}}
@@ -29,6 +35,7 @@ else
 	PPTP_OURS=1
 fi
 PPTP_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/tools" && pwd)
+PEER=(python3 "$PPTP_TOOLS/pptp_peer.py")   # raw PPTP peers
 
 # Seed addressing.
 R_IN=10.48.66.47
@@ -42,7 +49,8 @@ PPP_REMOTE=172.16.25.100-199
 PPTP_PORT=1723
 PPTP_UP_TIMEOUT=${PPTP_UP_TIMEOUT:-40}
 
-NS_R= NS_S=
+NS_R=''
+NS_S=''
 NS_CLIENTS=()
 CLIENT_PIDS=()
 PPTPD_PID=
@@ -220,6 +228,7 @@ EOT
 		pptpd -f -c '$d/pptpd.conf' -l '$addr' -p '$d/pptpd.pid'" \
 		>"$d/pptpd.out" 2>&1 </dev/null) &
 	PPTPD_PID=$!
+	disown "$PPTPD_PID"
 	wait_listen "$ns" "$PPTP_PORT" 10
 }
 
@@ -251,6 +260,7 @@ EOT
 	(ip netns exec "$ns" bash -c "$(declare -f __private_exec); __private_exec '$d' \
 		pppd file '$d/options'" >"$d/pppd.out" 2>&1 </dev/null) &
 	CLIENT_PIDS[i]=$!
+	disown "${CLIENT_PIDS[i]}"
 }
 
 # ppp_addr NS : IPv4 address of ppp0 in NS (empty if none).
@@ -324,7 +334,7 @@ pptp_fail_dump() {
 
 gre_ct() { ct_list "$NS_R" -p gre; }
 gre_ct_count() { gre_ct | grep -c .; }
-gre_expect_count() { ct_expect_list "$NS_R" | grep -ci gre; }
+gre_expect_count() { ct_expect_list "$NS_R" | grep -c -E "proto=47|gre"; }
 calls_lines() { ip netns exec "$NS_R" cat "$PROC_DIR/calls" 2>/dev/null; }
 calls_count() { calls_lines | grep -c 'ctrl='; }
 # calls_field KEY : values of KEY= in the calls table, one per line.

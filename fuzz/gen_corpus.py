@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Write the seed corpus of fuzz/pptp_conn_fuzz.c: valid PPTP conversations
+(outgoing call, incoming call, echo, stop with live calls, call floods,
+version change), NAT on and off, encoded as whole messages, messages split
+in two, raw chunks of random size, and with resends.  Deterministic.
+
+usage: gen_corpus.py OUTDIR
+"""
+import os
+import random
+import struct
+import sys
+
+O, R = 0, 1
+(SCCRQ, SCCRP, STOPCCRQ, STOPCCRP, ECHORQ, ECHORP, OCRQ, OCRP, ICRQ, ICRP,
+ ICCN, CCRQ, CDN, WEN, SLI) = range(1, 16)
+LENS = {SCCRQ: 156, SCCRP: 156, STOPCCRQ: 16, STOPCCRP: 16, ECHORQ: 16,
+        ECHORP: 20, OCRQ: 168, OCRP: 32, ICRQ: 220, ICRP: 24, ICCN: 28,
+        CCRQ: 16, CDN: 148, WEN: 40, SLI: 24}
+
+
+def wire_bytes(t, own=0, peer=0, res=1):
+    """Same layout as put_msg() in the harness."""
+    n = LENS[t]
+    b = bytearray(n)
+    struct.pack_into(">HHIH", b, 0, n, 1, 0x1a2b3c4d, t)
+    if t in (SCCRQ, SCCRP):
+        struct.pack_into(">H", b, 12, 0x0200 if res == 0xff else 0x0100)
+        b[14] = 1 if res == 0xff else res
+    elif t in (ICCN, WEN, SLI):
+        struct.pack_into(">H", b, 12, peer)
+    else:
+        if n >= 16:
+            struct.pack_into(">HH", b, 12, own, peer)
+        if n >= 20:
+            b[16] = res
+        if t == CDN:
+            b[14] = res
+        if t == STOPCCRP:
+            b[12] = res
+    return bytes(b)
+
+
+class Conv:
+    def __init__(self, nat):
+        self.nat = nat
+        self.msgs = []          # (side, type, own, peer, res)
+        self.nwire = 0
+
+    def wire(self, n, real):
+        """ID the REPLY side sees for ORIG's n-th allocated call ID."""
+        return n if self.nat else real
+
+    def add(self, side, t, own=0, peer=0, res=1):
+        self.msgs.append((side, t, own, peer, res))
+        return self
+
+
+def conv_outgoing(nat):
+    c = Conv(nat)
+    c.add(O, SCCRQ).add(R, SCCRP)
+    c.add(O, OCRQ, 0x1001).add(R, OCRP, 0x2001, c.wire(1, 0x1001))
+    c.add(O, SLI, 0, 0x2001).add(R, WEN, 0, c.wire(1, 0x1001))
+    c.add(O, ECHORQ).add(R, ECHORP)
+    c.add(O, CCRQ, 0x1001).add(R, CDN, 0x2001)
+    c.add(O, STOPCCRQ).add(R, STOPCCRP)
+    return c
+
+
+def conv_incoming(nat):
+    c = Conv(nat)
+    c.add(R, SCCRQ).add(O, SCCRP)
+    c.add(R, ICRQ, 0x3001).add(O, ICRP, 0x1001, 0x3001)
+    c.add(R, ICCN, 0, c.wire(1, 0x1001))
+    c.add(O, ICRQ, 0x1002).add(R, ICRP, 0x3002, c.wire(2, 0x1002))
+    c.add(O, ICCN, 0, 0x3002)
+    c.add(R, SLI, 0, c.wire(1, 0x1001)).add(O, WEN, 0, 0x3001)
+    c.add(R, CCRQ, 0x3001).add(O, CDN, 0x1001)
+    c.add(R, STOPCCRQ).add(O, STOPCCRP)
+    return c
+
+
+def conv_echo(nat):
+    c = Conv(nat)
+    c.add(O, SCCRQ).add(R, SCCRP)
+    for _ in range(4):
+        c.add(O, ECHORQ).add(R, ECHORP).add(R, ECHORQ).add(O, ECHORP)
+    return c
+
+
+def conv_stop_live(nat):
+    c = Conv(nat)
+    c.add(O, SCCRQ).add(R, SCCRP)
+    for i in range(3):
+        c.add(O, OCRQ, 0x1001 + i)
+    for i in range(3):
+        c.add(R, OCRP, 0x2001 + i, c.wire(1 + i, 0x1001 + i), 1 if i != 1 else 3)
+    c.add(R, OCRQ, 0x2010).add(O, OCRP, 0x1010, 0x2010)
+    c.add(R, STOPCCRQ).add(O, STOPCCRP)
+    # a new session on the same connection
+    c.add(O, SCCRQ).add(R, SCCRP).add(O, OCRQ, 0x1001)
+    return c
+
+
+def conv_flood(nat):
+    c = Conv(nat)
+    c.add(O, SCCRQ).add(R, SCCRP)
+    for i in range(24):
+        c.add(O, OCRQ, 0x1100 + i)
+    c.add(O, OCRQ, 0x1100)          # duplicate
+    c.add(R, OCRP, 0x2222, 0x7777)   # reply without request
+    c.add(R, CDN, 0x4444)
+    return c
+
+
+def conv_version(nat):
+    c = Conv(nat)
+    c.add(O, SCCRQ).add(R, SCCRP).add(O, OCRQ, 0x1001)
+    c.add(R, OCRP, 0x2001, c.wire(1, 0x1001))
+    c.add(O, SCCRQ, res=0xff)        # version 2 mid-session
+    c.add(O, OCRQ, 0x1002)
+    return c
+
+
+CONVS = [conv_outgoing, conv_incoming, conv_echo, conv_stop_live,
+         conv_flood, conv_version]
+
+
+def cfg_byte(nat, max_calls=16, pool=0):
+    return (1 if nat else 0) | ((max_calls - 1) & 15) << 1 | (pool & 7) << 5
+
+
+def enc_msgs(c, split=None):
+    out = bytearray()
+    for side, t, own, peer, res in c.msgs:
+        args = [t - 1, own >> 8, own & 255, peer >> 8, peer & 255, res & 255]
+        if split is None:
+            out += bytes([side << 7 | 6] + args)
+        else:
+            out += bytes([side << 7 | 7] + args + [split(t)])
+    return bytes(out)
+
+
+def enc_raw(c, rng, maxchunk, resend_pct=0):
+    """Raw NEW chunks; a chunk never runs into the side's next turn."""
+    out = bytearray()
+    msgs = c.msgs
+    i = 0
+    while i < len(msgs):
+        side = msgs[i][0]
+        data = b""
+        while i < len(msgs) and msgs[i][0] == side:
+            data += wire_bytes(*msgs[i][1:])
+            i += 1
+        p = 0
+        while p < len(data):
+            n = min(rng.randint(1, maxchunk), len(data) - p, 256)
+            out += bytes([side << 7 | 0, n - 1]) + data[p:p + n]
+            p += n
+            if resend_pct and rng.randrange(100) < resend_pct:
+                out += bytes([side << 7 | 1, min(n, 256) - 1, n - 1])
+    return bytes(out)
+
+
+def main():
+    outdir = sys.argv[1] if len(sys.argv) > 1 else "corpus"
+    os.makedirs(outdir, exist_ok=True)
+    rng = random.Random(1723)
+    n = 0
+
+    def write(name, blob):
+        nonlocal n
+        with open(os.path.join(outdir, name), "wb") as f:
+            f.write(blob)
+        n += 1
+
+    for gen in CONVS:
+        for nat in (False, True):
+            c = gen(nat)
+            tag = "%s-%s" % (gen.__name__[5:], "nat" if nat else "nonat")
+            cfg = cfg_byte(nat, 4 if gen is conv_flood else 16,
+                           2 if gen is conv_flood else 0)
+            write(tag + "-msgs", bytes([cfg]) + enc_msgs(c))
+            write(tag + "-split8", bytes([cfg]) + enc_msgs(c, lambda t: 8))
+            write(tag + "-split13", bytes([cfg]) + enc_msgs(c, lambda t: 13))
+            write(tag + "-raw7", bytes([cfg]) + enc_raw(c, rng, 7))
+            write(tag + "-raw200", bytes([cfg]) + enc_raw(c, rng, 200))
+            write(tag + "-resend", bytes([cfg]) + enc_raw(c, rng, 90, 40))
+    # the stop with live calls, then FIN
+    c = conv_stop_live(True)
+    write("fin", bytes([cfg_byte(True)]) + enc_msgs(c) + bytes([4]))
+    print("wrote %d seeds to %s" % (n, outdir))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,481 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Raw PPTP control-connection peers for the robustness selftests.
+
+Plain TCP sockets, hand-built RFC 2637 messages (valid and hostile).
+
+  pptp_raw.py pac   --bind A --port P [--own-id N] [--log F]
+        PAC server: answers SCCRQ/OCRQ/ICRQ/EchoRQ/CCRQ/StopCCRQ, logs
+        every call ID it receives ("rx TYPE own=.. peer=.."), serves
+        any number of connections until killed.
+  pptp_raw.py pns   --to A --port P --call-id N [--pieces] [--go FILE]
+        PNS client: SCCRQ, OCRQ(call-id), checks that OCRP's peer call ID
+        is its own, holds, then CCRQ/CDN and StopCCRQ.  --pieces writes
+        every message in small pieces (TCP_NODELAY).
+  pptp_raw.py pac-client --to A --port P --call-id N [--hold S]
+        PAC that opens TCP: SCCRQ, ICRQ(call-id), ICCN; answers OCRQ.
+  pptp_raw.py pns-server --bind A --port P --call-id N [--log F]
+        PNS that accepts: answers SCCRQ, ICRQ (with ICRP), after ICCN
+        sends an OCRQ(call-id + 1) and logs the OCRP.
+  pptp_raw.py attack --to A --port P --scenario NAME [--max-calls N]
+        one hostile control connection (see SCENARIOS).
+  pptp_raw.py many  --to A --port P --count N [--hold S] [--pause-file F]
+        N control connections (SCCRQ + OCRQ each), all held open until
+        --pause-file is removed (or --hold seconds), then closed.
+Exit status 0 when the peer behaved as expected.
+"""
+import argparse
+import os
+import select
+import socket
+import struct
+import sys
+import threading
+import time
+
+MAGIC = 0x1a2b3c4d
+(SCCRQ, SCCRP, STOPCCRQ, STOPCCRP, ECHORQ, ECHORP, OCRQ, OCRP, ICRQ, ICRP,
+ ICCN, CCRQ, CDN, WEN, SLI) = range(1, 16)
+LENS = {SCCRQ: 156, SCCRP: 156, STOPCCRQ: 16, STOPCCRP: 16, ECHORQ: 16,
+        ECHORP: 20, OCRQ: 168, OCRP: 32, ICRQ: 220, ICRP: 24, ICCN: 28,
+        CCRQ: 16, CDN: 148, WEN: 40, SLI: 24}
+NAMES = {v: k for k, v in dict(
+    SCCRQ=SCCRQ, SCCRP=SCCRP, STOPCCRQ=STOPCCRQ, STOPCCRP=STOPCCRP,
+    ECHORQ=ECHORQ, ECHORP=ECHORP, OCRQ=OCRQ, OCRP=OCRP, ICRQ=ICRQ,
+    ICRP=ICRP, ICCN=ICCN, CCRQ=CCRQ, CDN=CDN, WEN=WEN, SLI=SLI).items()}
+
+
+def msg(t, own=0, peer=0, res=1, version=0x0100, length=None, pkt=1,
+        magic=MAGIC):
+    n = LENS.get(t, 16)
+    b = bytearray(n)
+    struct.pack_into(">HHIH", b, 0, length if length is not None else n,
+                     pkt, magic, t)
+    if t in (SCCRQ, SCCRP):
+        struct.pack_into(">H", b, 12, version)
+        if t == SCCRP:
+            b[14] = res
+        b[20:28] = b"pptpraw\0"
+    elif t in (ICCN, WEN, SLI):
+        struct.pack_into(">H", b, 12, peer)
+    elif t in (OCRQ, ICRQ, CCRQ):
+        struct.pack_into(">H", b, 12, own)
+    elif t in (OCRP, ICRP):
+        struct.pack_into(">HHB", b, 12, own, peer, res)
+    elif t == CDN:
+        struct.pack_into(">HB", b, 12, own, res)
+    elif t == STOPCCRP:
+        b[12] = res
+    return bytes(b)
+
+
+def log(f, line):
+    if f:
+        f.write(line + "\n")
+        f.flush()
+
+
+class Reader:
+    """Message reader over a stream socket."""
+
+    def __init__(self, s):
+        self.s = s
+        self.buf = b""
+
+    def get(self, timeout=5.0):
+        end = time.time() + timeout
+        while True:
+            if len(self.buf) >= 12:
+                n = struct.unpack(">H", self.buf[:2])[0]
+                if n < 12:
+                    raise ValueError("bad length %d" % n)
+                if len(self.buf) >= n:
+                    m, self.buf = self.buf[:n], self.buf[n:]
+                    return m
+            left = end - time.time()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([self.s], [], [], left)
+            if not r:
+                return None
+            d = self.s.recv(4096)
+            if not d:
+                return None
+            self.buf += d
+
+
+def fields(m):
+    t = struct.unpack(">H", m[8:10])[0]
+    own = peer = None
+    if t in (OCRQ, ICRQ, CCRQ, CDN):
+        own = struct.unpack(">H", m[12:14])[0]
+    elif t in (OCRP, ICRP):
+        own, peer = struct.unpack(">HH", m[12:16])
+    elif t in (ICCN, WEN, SLI):
+        peer = struct.unpack(">H", m[12:14])[0]
+    return t, own, peer
+
+
+def send(s, data, pieces=None):
+    """Send @data, optionally as separate small writes (pieces = cut list)."""
+    if not pieces:
+        s.sendall(data)
+        return
+    last = 0
+    for cut in list(pieces) + [len(data)]:
+        if cut <= last or cut > len(data):
+            continue
+        s.sendall(data[last:cut])
+        last = cut
+        time.sleep(0.05)
+
+
+def connect(a, p, nodelay=False):
+    s = socket.create_connection((a, p), timeout=5)
+    if nodelay:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def expect(rd, want, what):
+    m = rd.get()
+    if m is None:
+        raise RuntimeError("%s: no %s" % (what, NAMES[want]))
+    t, own, peer = fields(m)
+    if t != want:
+        raise RuntimeError("%s: got %s, want %s" % (what, NAMES.get(t, t),
+                                                    NAMES[want]))
+    return own, peer
+
+
+# -------------------------------------------------------------- servers
+
+def serve(args, handler):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((args.bind, args.port))
+    ls.listen(4096)
+    lf = open(args.log, "a") if args.log else None
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=handler, args=(args, c, lf),
+                         daemon=True).start()
+
+
+def pac_conn(args, c, lf):
+    """PAC answering whatever a PNS asks."""
+    rd = Reader(c)
+    own = args.own_id
+    try:
+        while True:
+            m = rd.get(timeout=3600)
+            if m is None:
+                return
+            t, cid, peer = fields(m)
+            log(lf, "rx %s own=%s peer=%s" % (NAMES.get(t, t), cid, peer))
+            if t == SCCRQ:
+                c.sendall(msg(SCCRP, res=1))
+            elif t == OCRQ:
+                c.sendall(msg(OCRP, own=own, peer=cid, res=1))
+                own += 1
+            elif t == ICRQ:
+                c.sendall(msg(ICRP, own=own, peer=cid, res=1))
+                own += 1
+            elif t == ECHORQ:
+                c.sendall(msg(ECHORP))
+            elif t == CCRQ:
+                c.sendall(msg(CDN, own=args.own_id, res=3))
+            elif t == STOPCCRQ:
+                c.sendall(msg(STOPCCRP, res=1))
+    except (OSError, ValueError):
+        pass
+    finally:
+        c.close()
+
+
+def pns_server_conn(args, c, lf):
+    """PNS that accepted a PAC's control connection."""
+    rd = Reader(c)
+    try:
+        while True:
+            m = rd.get(timeout=3600)
+            if m is None:
+                return
+            t, cid, peer = fields(m)
+            log(lf, "rx %s own=%s peer=%s" % (NAMES.get(t, t), cid, peer))
+            if t == SCCRQ:
+                c.sendall(msg(SCCRP, res=1))
+            elif t == ICRQ:
+                c.sendall(msg(ICRP, own=args.call_id, peer=cid, res=1))
+            elif t == ICCN:
+                c.sendall(msg(OCRQ, own=args.call_id + 1))
+            elif t == STOPCCRQ:
+                c.sendall(msg(STOPCCRP, res=1))
+    except (OSError, ValueError):
+        pass
+    finally:
+        c.close()
+
+
+# -------------------------------------------------------------- clients
+
+def cmd_pns(args):
+    s = connect(args.to, args.port, nodelay=True)
+    rd = Reader(s)
+    pieces = [5, 12] if args.pieces else None
+    send(s, msg(SCCRQ), pieces)
+    expect(rd, SCCRP, "pns")
+    print("established", flush=True)
+    if args.go:
+        end = time.time() + 20
+        while not os.path.exists(args.go) and time.time() < end:
+            time.sleep(0.05)
+    cid = args.call_id
+    # Cuts before byte 12: the call-ID field arrives with the end of the
+    # message, so the router can translate it (see kunit split_field).
+    send(s, msg(OCRQ, own=cid), [3, 7, 12] if args.pieces else None)
+    own, peer = expect(rd, OCRP, "pns")
+    print("ocrp pac_id=%d peer=%d" % (own, peer), flush=True)
+    ok = peer == cid
+    send(s, msg(ECHORQ), [2, 9] if args.pieces else None)
+    expect(rd, ECHORP, "pns")
+    time.sleep(args.hold)
+    send(s, msg(CCRQ, own=cid), [6, 12] if args.pieces else None)
+    expect(rd, CDN, "pns")
+    send(s, msg(STOPCCRQ), [1, 11] if args.pieces else None)
+    expect(rd, STOPCCRP, "pns")
+    s.close()
+    print("pns done ok=%d" % ok, flush=True)
+    return 0 if ok else 1
+
+
+def cmd_pac_client(args):
+    s = connect(args.to, args.port)
+    rd = Reader(s)
+    s.sendall(msg(SCCRQ))
+    expect(rd, SCCRP, "pac-client")
+    cid = args.call_id
+    s.sendall(msg(ICRQ, own=cid))
+    own, peer = expect(rd, ICRP, "pac-client")
+    print("icrp pns_id=%d peer=%d" % (own, peer), flush=True)
+    ok = peer == cid
+    s.sendall(msg(ICCN, peer=own))
+    # The PNS answers ICCN with an outgoing call request of its own.
+    pown, _ = expect(rd, OCRQ, "pac-client")
+    s.sendall(msg(OCRP, own=cid + 1, peer=pown, res=1))
+    print("ocrq pns_id=%d" % pown, flush=True)
+    time.sleep(args.hold)
+    s.sendall(msg(STOPCCRQ))
+    expect(rd, STOPCCRP, "pac-client")
+    s.close()
+    print("pac-client done ok=%d" % ok, flush=True)
+    return 0 if ok else 1
+
+
+def established(s, rd):
+    s.sendall(msg(SCCRQ))
+    expect(rd, SCCRP, "attack")
+
+
+SCENARIOS = {}
+
+
+def scenario(f):
+    SCENARIOS[f.__name__[3:]] = f
+    return f
+
+
+@scenario
+def sc_bad_magic(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(ECHORQ, magic=0xdeadbeef))
+
+
+@scenario
+def sc_len0(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(ECHORQ, length=0))
+
+
+@scenario
+def sc_len1(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(ECHORQ, length=1))
+
+
+@scenario
+def sc_len11(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(ECHORQ, length=11))
+
+
+@scenario
+def sc_len65535(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(ECHORQ, length=65535))
+
+
+@scenario
+def sc_wrong_len(s, rd, a):
+    """Sane but wrong length for the type: skipped, then resync."""
+    established(s, rd)
+    s.sendall(msg(ECHORQ, length=20) + b"\0" * 4 + msg(ECHORQ))
+    expect(rd, ECHORP, "wrong_len")
+
+
+@scenario
+def sc_truncated(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(OCRQ, own=0x4444)[:100])
+
+
+@scenario
+def sc_unknown_type(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(16) + msg(0) + msg(ECHORQ))
+    expect(rd, ECHORP, "unknown_type")
+
+
+@scenario
+def sc_bad_pkt_type(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(ECHORQ, pkt=2) + msg(ECHORQ))
+    expect(rd, ECHORP, "bad_pkt_type")
+
+
+@scenario
+def sc_version(s, rd, a):
+    """A second session announcing version 2 after a stop."""
+    established(s, rd)
+    s.sendall(msg(OCRQ, own=0x1234))
+    expect(rd, OCRP, "version")
+    s.sendall(msg(STOPCCRQ))
+    expect(rd, STOPCCRP, "version")
+    s.sendall(msg(SCCRQ, version=0x0200))
+    expect(rd, SCCRP, "version")
+
+
+@scenario
+def sc_dup_call(s, rd, a):
+    established(s, rd)
+    s.sendall(msg(OCRQ, own=0x0505))
+    expect(rd, OCRP, "dup_call")
+    s.sendall(msg(OCRQ, own=0x0505))
+    expect(rd, OCRP, "dup_call")
+
+
+@scenario
+def sc_no_request(s, rd, a):
+    """Replies and notifications for calls that do not exist."""
+    s.sendall(msg(OCRQ, own=1))             # before SCCRQ: bad state
+    established(s, rd)
+    s.sendall(msg(OCRP, own=9, peer=0x7777) + msg(ICCN, peer=0x7777) +
+              msg(CDN, own=0x6666) + msg(SLI, peer=0x5555) +
+              msg(SCCRP) + msg(ECHORQ))
+    expect(rd, ECHORP, "no_request")
+
+
+@scenario
+def sc_flood(s, rd, a):
+    established(s, rd)
+    n = a.max_calls + 16
+    s.sendall(b"".join(msg(OCRQ, own=0x100 + i) for i in range(n)))
+    for _ in range(n):
+        expect(rd, OCRP, "flood")
+
+
+@scenario
+def sc_strict_state(s, rd, a):
+    """State violation then valid messages: must get through."""
+    established(s, rd)
+    s.sendall(msg(CDN, own=0x6666))
+    time.sleep(0.3)
+    s.sendall(msg(OCRQ, own=0x0707))
+    expect(rd, OCRP, "strict_state")
+    s.sendall(msg(ECHORQ))
+    expect(rd, ECHORP, "strict_state")
+
+
+@scenario
+def sc_strict_malformed(s, rd, a):
+    """Malformed (sane length) message, then a valid one."""
+    established(s, rd)
+    s.sendall(msg(16))
+    time.sleep(0.3)
+    s.sendall(msg(ECHORQ))
+    expect(rd, ECHORP, "strict_malformed")
+
+
+def cmd_attack(args):
+    s = connect(args.to, args.port)
+    rd = Reader(s)
+    try:
+        SCENARIOS[args.scenario](s, rd, args)
+        time.sleep(0.2)
+    except (RuntimeError, OSError, ValueError) as e:
+        print("scenario %s: %s" % (args.scenario, e), file=sys.stderr)
+        return 1
+    finally:
+        s.close()
+    return 0
+
+
+def cmd_many(args):
+    socks = []
+    fails = 0
+    t0 = time.time()
+    for i in range(args.count):
+        try:
+            s = connect(args.to, args.port)
+            s.sendall(msg(SCCRQ) + msg(OCRQ, own=1 + i % 60000))
+            socks.append(s)
+        except OSError:
+            fails += 1
+    print("opened %d connections (%d failed) in %.1fs" %
+          (len(socks), fails, time.time() - t0), flush=True)
+    if args.ready:
+        open(args.ready, "w").close()
+    end = time.time() + args.hold
+    while time.time() < end and args.pause_file and \
+            os.path.exists(args.pause_file):
+        time.sleep(0.1)
+    for s in socks:
+        s.close()
+    return 0 if not fails else 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode")
+    ap.add_argument("--bind", default="0.0.0.0")
+    ap.add_argument("--to")
+    ap.add_argument("--port", type=int, default=1723)
+    ap.add_argument("--own-id", type=int, default=0x5151)
+    ap.add_argument("--call-id", type=int, default=0x4242)
+    ap.add_argument("--pieces", action="store_true")
+    ap.add_argument("--go")
+    ap.add_argument("--hold", type=float, default=2.0)
+    ap.add_argument("--log")
+    ap.add_argument("--scenario")
+    ap.add_argument("--max-calls", type=int, default=64)
+    ap.add_argument("--count", type=int, default=1000)
+    ap.add_argument("--pause-file")
+    ap.add_argument("--ready")
+    a = ap.parse_args()
+    if a.mode == "pac":
+        serve(a, pac_conn)
+    elif a.mode == "pns-server":
+        serve(a, pns_server_conn)
+    elif a.mode == "pns":
+        return cmd_pns(a)
+    elif a.mode == "pac-client":
+        return cmd_pac_client(a)
+    elif a.mode == "attack":
+        return cmd_attack(a)
+    elif a.mode == "many":
+        return cmd_many(a)
+    ap.error("unknown mode")
+
+
+if __name__ == "__main__":
+    sys.exit(main() or 0)
