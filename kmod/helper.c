@@ -176,8 +176,10 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 	verdict = payload ? pptp_alg_segment(pn, conn, skb, protoff, ct,
 					     ctinfo) : NF_ACCEPT;
 	/* The control connection is closing: its calls go with it. */
-	if (verdict == NF_ACCEPT && (th->fin || th->rst))
+	if (verdict == NF_ACCEPT && (th->fin || th->rst)) {
 		pptp_alg_conn_end_all(pn, conn);
+		conn->closed = true;
+	}
 	spin_unlock_bh(&conn->lock);
 	return verdict;
 }

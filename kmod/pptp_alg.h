@@ -71,6 +71,7 @@ struct pptp_alg_conn {
 	struct pptp_stream dir[IP_CT_DIR_MAX];
 	u32 created;			/* seconds */
 	bool dead;			/* destroy ran: ignore everything */
+	bool closed;			/* FIN or RST seen: not an active session */
 	bool uninspected;		/* not version 1, or stream lost */
 	struct rcu_head rcu;
 };

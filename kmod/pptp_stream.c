@@ -36,9 +36,25 @@ void pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
 
 void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len)
 {
+	u32 end = seq + len;
+
+	/* Pipelined drops: one range covering them all. */
+	if (st->refusing) {
+		if ((s32)(st->refuse_start - seq) < 0)
+			seq = st->refuse_start;
+		if ((s32)(st->refuse_end - end) > 0)
+			end = st->refuse_end;
+	}
 	st->refuse_start = seq;
-	st->refuse_end = seq + len;
+	st->refuse_end = end;
 	st->refusing = 1;
+}
+
+void pptp_stream_stop(struct pptp_stream *st)
+{
+	st->lost = 1;
+	st->hold_len = 0;
+	st->skip = 0;
 }
 
 static void pptp_stream_lose(struct pptp_stream *st,
@@ -155,6 +171,16 @@ static void pptp_stream_parse_new(struct pptp_stream *st, unsigned int off,
 		ops->event(ctx, PPTP_STREAM_SPLIT);
 }
 
+/* Do resent bytes [seq, seq + len) overlap what strict mode refused? */
+static bool pptp_stream_refused(const struct pptp_stream *st, u32 seq,
+				unsigned int len)
+{
+	return st->refusing &&
+	       (pptp_seq_in(seq, st->refuse_start,
+			    st->refuse_end - st->refuse_start) ||
+		pptp_seq_in(st->refuse_start, seq, len));
+}
+
 /* Repeat remembered rewrites inside resent bytes [0, len), byte by byte. */
 static void pptp_stream_repatch(struct pptp_stream *st, u32 seq,
 				unsigned int len,
@@ -191,13 +217,29 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 	unsigned int seen;
 	s32 delta;
 
-	if (!len || st->lost)
+	if (!len)
 		return PPTP_STREAM_PASS;
 
 	/* Without the handshake, the first data seen has to do. */
 	pptp_stream_sync(st, seq);
 
 	delta = (s32)(st->next_seq - seq);
+	if (st->lost) {
+		/* Nothing is parsed any more, but resends stay as they were. */
+		if (delta <= 0) {
+			/* Follow contiguous data only: a gap is not jumped. */
+			if (!delta)
+				st->next_seq = seq + len;
+			return PPTP_STREAM_PASS;
+		}
+		seen = min_t(unsigned int, delta, len);
+		if (pptp_stream_refused(st, seq, seen))
+			return PPTP_STREAM_REFUSE;
+		pptp_stream_repatch(st, seq, seen, ops, ctx);
+		if (len > seen)
+			st->next_seq = seq + len;
+		return PPTP_STREAM_PASS;
+	}
 	if (delta < 0) {
 		ops->event(ctx, PPTP_STREAM_GAP);
 		if (++st->gaps < PPTP_STREAM_MAX_GAPS)
@@ -210,10 +252,7 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 	seen = min_t(unsigned int, delta, len);
 	if (seen) {
 		ops->event(ctx, PPTP_STREAM_RETRANSMIT);
-		if (st->refusing &&
-		    (pptp_seq_in(seq, st->refuse_start,
-				 st->refuse_end - st->refuse_start) ||
-		     pptp_seq_in(st->refuse_start, seq, seen)))
+		if (pptp_stream_refused(st, seq, seen))
 			return PPTP_STREAM_REFUSE;
 		pptp_stream_repatch(st, seq, seen, ops, ctx);
 	}

@@ -60,7 +60,8 @@ int pptp_alg_stats_show(struct seq_file *s, void *v)
 	/* Gauges: taken from the live table, not from counters. */
 	spin_lock_bh(&pn->conns_lock);
 	list_for_each_entry(conn, &pn->conns, node) {
-		conns++;
+		/* A closing connection lingers in conntrack, not as a session. */
+		conns += !READ_ONCE(conn->closed);
 		calls += READ_ONCE(conn->sess.ncalls);
 	}
 	spin_unlock_bh(&pn->conns_lock);

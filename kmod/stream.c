@@ -19,6 +19,7 @@ static const struct pptp_calls_ops pptp_alg_calls_ops;
 struct pptp_alg_seg {
 	struct pptp_alg_net *pn;
 	u32 seq;			/* of the segment's first payload byte */
+	unsigned int new_off;		/* payload bytes before it were resent */
 	struct pptp_alg_conn *conn;
 	struct sk_buff *skb;
 	unsigned int protoff;
@@ -48,8 +49,11 @@ static void pptp_alg_rewrite(struct pptp_alg_seg *c, const struct pptp_msg *m,
 	u16 old = out->rw_off == m->own_off ? m->own_id : m->peer_id;
 	u8 val[2];
 
-	if (off < 0) {
-		/* The field left in an earlier segment, before we could judge. */
+	if (off < (int)c->new_off) {
+		/*
+		 * The field's first copy left untranslated, before the message
+		 * could be judged: patching a resend would only mix IDs.
+		 */
 		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
 		return;
 	}
@@ -121,7 +125,10 @@ static bool pptp_alg_seg_message(void *ctx, const struct pptp_msg *m,
 	pptp_alg_count_violation(c, m, out.violation);
 
 	if (out.actions & PPTP_ACT_UNINSPECT) {
+		/* Later bytes pass unparsed; resends keep their rewrites. */
 		conn->uninspected = true;
+		pptp_stream_stop(&conn->dir[IP_CT_DIR_ORIGINAL]);
+		pptp_stream_stop(&conn->dir[IP_CT_DIR_REPLY]);
 		pptp_alg_stat_inc(c->pn, PPTP_STAT_INSPECT_DISABLED);
 		pptp_alg_conn_end_all(c->pn, conn);
 		return false;
@@ -227,8 +234,6 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 	const struct tcphdr *th;
 	struct tcphdr _th;
 
-	if (conn->uninspected)
-		return NF_ACCEPT;
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
 		return NF_ACCEPT;
@@ -237,6 +242,8 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 		return NF_ACCEPT;
 
 	c.seq = ntohl(th->seq);
+	c.new_off = pptp_stream_new_off(&conn->dir[c.dir], c.seq,
+					skb->len - c.dataoff);
 
 	if (pptp_stream_segment(&conn->dir[c.dir], c.seq, skb->len - c.dataoff,
 				&pptp_alg_seg_ops, &c) == PPTP_STREAM_REFUSE)

@@ -58,6 +58,7 @@ struct sg {
 	struct pptp_session s;
 	struct pptp_stream st[2];
 	bool nat, uninspected, strict, drop;
+	unsigned int new_off;	/* as kmod/stream.c: first byte not resent */
 	u16 max_calls;
 	u16 wire_n;
 	u32 isn[2];		/* sequence number of stream position 0 */
@@ -154,9 +155,9 @@ static void sg_rewrite(struct sg *g, const struct pptp_msg *m, int msg_off,
 	if (e) {
 		e->rw_val = out->rw_val;
 		e->rw_pos = g->seg_pos + msg_off + out->rw_off;
-		e->rw_ok = off >= 0;
+		e->rw_ok = off >= (int)g->new_off;
 	}
-	if (off < 0) {
+	if (off < (int)g->new_off) {
 		g->rw_failed++;
 		return;
 	}
@@ -197,6 +198,8 @@ static bool sg_message(void *ctx, const struct pptp_msg *m, int msg_off,
 		g->drop = true;
 	if (out.actions & PPTP_ACT_UNINSPECT) {
 		g->uninspected = true;
+		pptp_stream_stop(&g->st[0]);
+		pptp_stream_stop(&g->st[1]);
 		pptp_session_release_all(&g->s);
 		return false;
 	}
@@ -312,9 +315,10 @@ static enum pptp_stream_verdict sg_feed_bytes(struct sg *g, int side,
 	g->seg_len = len;
 	g->in_gap = false;
 	g->drop = false;
-	if (!g->uninspected)
-		v = pptp_stream_segment(&g->st[side], g->isn[side] + pos, len,
-					&sg_ops, g);
+	g->new_off = pptp_stream_new_off(&g->st[side], g->isn[side] + pos,
+					 len);
+	v = pptp_stream_segment(&g->st[side], g->isn[side] + pos, len,
+				&sg_ops, g);
 	if (v != PPTP_STREAM_PASS)
 		return v;
 	if (g->drop) {
@@ -1293,6 +1297,36 @@ static void pptp_stream_test_first_segment_nosync(struct kunit *test)
 	sg_done(g);
 }
 
+/*
+ * Rewrites are remembered independently of parsing: once the direction
+ * is lost (here to a bad magic after the first OCRQ), a resend of the
+ * OCRQ must still go out like its first copy, with the wire ID.
+ */
+static void pptp_stream_test_lost_repatch(struct kunit *test)
+{
+	static struct conv c;
+	static u8 b[16];
+	struct sg *g;
+	u32 a;
+
+	conv_build(&c, true);
+	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	sg_feed(g, ORIG, c.start[0], c.end[0]);
+	sg_feed(g, REPLY, c.start[1], c.end[1] - c.start[1]);
+	a = c.start[2];
+	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, a, 168), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, g->rw_ok, 1);
+	raw_hdr(b, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
+	KUNIT_ASSERT_EQ(test, sg_feed_bytes(g, ORIG, a + 168, b, 16),
+			PPTP_STREAM_PASS);
+	KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, a, 168), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ_MSG(test, g->mismatch, 0,
+			    "resend after the stream was lost left unpatched");
+	KUNIT_EXPECT_EQ(test, pptp_get16(g->seg + 12), SG_WIRE_BASE + 1);
+	sg_done(g);
+}
+
 /* -------------------------------------------------------- strict mode */
 
 /*
@@ -1663,6 +1697,7 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_reorder),
 	KUNIT_CASE(pptp_stream_test_first_segment_reordered),
 	KUNIT_CASE(pptp_stream_test_first_segment_nosync),
+	KUNIT_CASE(pptp_stream_test_lost_repatch),
 	KUNIT_CASE(pptp_stream_test_strict_sticky),
 	KUNIT_CASE(pptp_stream_test_strict_two_drops),
 	KUNIT_CASE(pptp_stream_test_strict_lost),

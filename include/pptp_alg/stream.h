@@ -94,6 +94,26 @@ void pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
 /* Strict mode dropped [@seq, @seq + @len): refuse its resends too. */
 void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len);
 
+/*
+ * Stop parsing (the connection is no longer inspected); resends keep
+ * their remembered rewrites and refusals.
+ */
+void pptp_stream_stop(struct pptp_stream *st);
+
+/*
+ * Payload offset of the first byte not seen before in a segment starting
+ * at @seq with @len bytes: a field below it already left unrewritten.
+ */
+static inline unsigned int pptp_stream_new_off(const struct pptp_stream *st,
+					       u32 seq, unsigned int len)
+{
+	s32 delta = (s32)(st->next_seq - seq);
+
+	if (!st->synced || delta <= 0)
+		return 0;
+	return (unsigned int)delta < len ? (unsigned int)delta : len;
+}
+
 /* Feed one segment of @len payload bytes starting at sequence @seq. */
 enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 					     unsigned int len,
