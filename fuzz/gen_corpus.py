@@ -3,7 +3,9 @@
 """Write the seed corpus of fuzz/pptp_conn_fuzz.c: valid PPTP conversations
 (outgoing call, incoming call, echo, stop with live calls, call floods,
 version change), NAT on and off, encoded as whole messages, messages split
-in two, raw chunks of random size, and with resends.  Deterministic.
+in two, raw chunks of random size, with resends, with the stream start set
+by a SYN-ACK (op 8) and resends carrying new bytes, and strict mode (op 9).
+Deterministic.
 
 usage: gen_corpus.py OUTDIR
 """
@@ -142,8 +144,10 @@ def enc_msgs(c, split=None):
     return bytes(out)
 
 
-def enc_raw(c, rng, maxchunk, resend_pct=0):
-    """Raw NEW chunks; a chunk never runs into the side's next turn."""
+def enc_raw(c, rng, maxchunk, resend_pct=0, overlap_pct=0):
+    """Raw NEW chunks; a chunk never runs into the side's next turn.
+    With overlap_pct, some chunks go as OVERLAP: a resend of the last
+    bytes sent plus the new chunk in one segment."""
     out = bytearray()
     msgs = c.msgs
     i = 0
@@ -156,7 +160,12 @@ def enc_raw(c, rng, maxchunk, resend_pct=0):
         p = 0
         while p < len(data):
             n = min(rng.randint(1, maxchunk), len(data) - p, 256)
-            out += bytes([side << 7 | 0, n - 1]) + data[p:p + n]
+            if p and overlap_pct and rng.randrange(100) < overlap_pct:
+                back = rng.randint(1, min(p, 20))
+                out += bytes([side << 7 | 2, back - 1, n - 1])
+            else:
+                out += bytes([side << 7 | 0, n - 1])
+            out += data[p:p + n]
             p += n
             if resend_pct and rng.randrange(100) < resend_pct:
                 out += bytes([side << 7 | 1, min(n, 256) - 1, n - 1])
@@ -187,6 +196,20 @@ def main():
             write(tag + "-raw7", bytes([cfg]) + enc_raw(c, rng, 7))
             write(tag + "-raw200", bytes([cfg]) + enc_raw(c, rng, 200))
             write(tag + "-resend", bytes([cfg]) + enc_raw(c, rng, 90, 40))
+            # stream start known from the handshake (op 8 SYNACK), raw
+            # chunks with resends and resends carrying new bytes
+            write(tag + "-sync-resend", bytes([cfg, 8]) +
+                  enc_raw(c, rng, 40, 40))
+            write(tag + "-sync-overlap", bytes([cfg, 8]) +
+                  enc_raw(c, rng, 30, 0, 40))
+    # strict mode (op 9): a malformed message, then its resend
+    c = conv_outgoing(True)
+    bad = bytearray(wire_bytes(ECHORQ))
+    struct.pack_into(">H", bad, 2, 2)           # management packet type
+    blob = bytes([cfg_byte(True), 8, 9]) + enc_msgs(c)
+    blob += bytes([0, len(bad) - 1]) + bytes(bad)
+    blob += bytes([1, len(bad) - 1, len(bad) - 1])
+    write("strict-resend", blob)
     # the stop with live calls, then FIN
     c = conv_stop_live(True)
     write("fin", bytes([cfg_byte(True)]) + enc_msgs(c) + bytes([4]))

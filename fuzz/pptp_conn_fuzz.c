@@ -33,17 +33,27 @@
  *    bounded, the message's first min(len, PPTP_WIRE_DECIDE_LEN) bytes
  *    end inside the segment's new bytes, rewrite inside the segment,
  *    replay always false, patches only inside resent bytes;
- *  - bytes (connection A): the glue records each rewrite with
+ *  - bytes (connection A): the glue counts a rewrite as done only when
+ *    the field starts at or after pptp_stream_new_off() (checked equal to
+ *    the harness's own count of resent bytes), records it with
  *    pptp_stream_note_rewrite() and implements ops->patch like
  *    kmod/stream.c.  A rewrite counted as done must have reached the
  *    first copy of the field (else nat_rewrite_failed would lie), and an
- *    identical resend (RESEND, OVERLAP's resent part) must go out exactly
- *    like the first copy, except fields rewritten more than
- *    PPTP_STREAM_REWRITES rewrites ago on that side (documented limit:
- *    those go out as sent);
- *  - strict mode: a segment the glue drops is recorded with
- *    pptp_stream_refuse(); a later segment whose resent part overlaps the
- *    last dropped one must be refused (REFUSE);
+ *    identical resend (RESEND, OVERLAP's resent part) of bytes the stream
+ *    accepted must go out exactly like their first copy, except fields
+ *    rewritten more than PPTP_STREAM_REWRITES rewrites ago on that side
+ *    (documented limit: those go out as sent).  This holds after the
+ *    direction is lost and after UNINSPECT (pptp_stream_stop() on both
+ *    sides): like kmod/helper.c, the harness keeps feeding segments.
+ *    Bytes a lost direction passes beyond a gap are not stream bytes yet
+ *    (next_seq does not move; the gap may later be filled with other
+ *    bytes at those positions): they must go out as sent, and are not the
+ *    "first copy" of anything;
+ *  - a refused segment does not advance the stream;
+ *  - drops: a segment the glue drops (strict mode, or a failed NAT ID
+ *    allocation, like kmod/stream.c) is recorded with pptp_stream_refuse();
+ *    a later segment whose resent part overlaps the last dropped one must
+ *    be refused (REFUSE);
  *  - differential: a second connection ("mirror") receives exactly the
  *    new bytes the first one accepted, one byte per segment, in the same
  *    order.  Message boundaries are tracked by sequence number, so both
@@ -102,6 +112,35 @@ struct conn {
 	unsigned int seen;	/* resent bytes at the start of the segment */
 	unsigned int patches;
 };
+
+/* Byte oracle state of connection A (see the header comment). */
+struct rw_rec {
+	u32 pos;		/* stream position of the field */
+	u16 old_val, new_val;
+};
+
+static u8 out1[2][HIST_MAX];	/* first copy A forwarded */
+static u8 got[2][HIST_MAX];
+static struct rw_rec rws[2][LOG_MAX];
+static unsigned int nrw[2];
+static struct { u32 pos; unsigned int len; bool valid; } dropped[2];
+
+static void note_rewrite(struct conn *c, u32 pos, u16 old, u16 new)
+{
+	struct rw_rec *r;
+	int s = c->side;
+
+	if (c->mirror || nrw[s] >= LOG_MAX)
+		return;
+	r = &rws[s][nrw[s]++];
+	r->pos = pos;
+	r->old_val = old;
+	r->new_val = new;
+	/* Neither byte of the field may have gone out untranslated. */
+	CHECK(pos + 1 >= HIST_MAX || (!got[s][pos] && !got[s][pos + 1]),
+	      "rewrite at %u counted as done, but the field went out in an earlier segment",
+	      pos);
+}
 
 static struct pptp_call *f_grow(struct pptp_call *p, unsigned int old,
 				unsigned int n)
@@ -290,6 +329,8 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 	if (out.actions & PPTP_ACT_UNINSPECT) {
 		CHECK(c->s.state == PPTP_SESS_UNINSPECTED, "uninspect state");
 		c->uninspected = true;
+		pptp_stream_stop(&c->st[0]);
+		pptp_stream_stop(&c->st[1]);
 		end_all(c);
 		if (e) {
 			e->type = m->type;
@@ -306,6 +347,7 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 		if (!pool_reserve(c, &wire)) {
 			/* stream.c: end the call, drop the segment. */
 			end_call(c, out.call);
+			c->drop = true;
 			out.call = -1;
 			out.actions &= ~PPTP_ACT_ALLOC_WIRE;
 			out.actions |= 0x80;	/* logged: allocation failed */
@@ -325,7 +367,7 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 		CHECK(out.rw_off == m->own_off || out.rw_off == m->peer_off,
 		      "rewrite of a field that is no call ID");
 		CHECK(off + 2 <= (int)c->seg_len, "rewrite beyond segment");
-		if (off >= 0) {
+		if (off >= (int)c->seen) {
 			u16 old = out.rw_off == m->own_off ? m->own_id :
 							     m->peer_id;
 
@@ -334,8 +376,7 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 			pptp_stream_note_rewrite(&c->st[c->side],
 						 c->isn[c->side] + c->seg_pos +
 						 off, old, out.rw_val);
-			note_rewrite(c, c->seg_pos + off, old, out.rw_val,
-				     off < (int)c->seen);
+			note_rewrite(c, c->seg_pos + off, old, out.rw_val);
 		} else {
 			c->rw_failed++;
 		}
@@ -420,13 +461,26 @@ static enum pptp_stream_verdict feed(struct conn *c, int side, u32 pos,
 {
 	enum pptp_stream_verdict v;
 
-	if (c->uninspected || !len)
+	if (!len)
 		return PPTP_STREAM_PASS;
 	memcpy(c->seg, b, len);
 	c->side = side;
 	c->seg_pos = pos;
 	c->seg_len = len;
 	c->in_gap = false;
+	c->drop = false;
+	c->seen = 0;
+	if (c->st[side].synced) {
+		s32 d = (s32)(c->st[side].next_seq - (c->isn[side] + pos));
+
+		if (d > 0)
+			c->seen = min_t(u32, d, len);
+	}
+	/* kmod/stream.c computes it with pptp_stream_new_off(). */
+	CHECK(pptp_stream_new_off(&c->st[side], c->isn[side] + pos, len) ==
+	      c->seen, "pptp_stream_new_off %u, resent bytes %u",
+	      pptp_stream_new_off(&c->st[side], c->isn[side] + pos, len),
+	      c->seen);
 	v = pptp_stream_segment(&c->st[side], c->isn[side] + pos, len, &f_ops,
 				c);
 	check_session(c);
@@ -535,23 +589,94 @@ static void put_msg(u8 *b, unsigned int type, u16 own, u16 peer, u8 res)
 }
 
 /*
+ * A forwarded @len bytes at @pos (sent as @b, now in A.seg); the stream
+ * has accepted its bytes below @end (hist[] holds them as sent).  Keep
+ * the first copy of each accepted byte and compare identical resends with
+ * it.  Bytes at or beyond @end were passed beyond a gap by a lost
+ * direction: not stream bytes yet (hist[] knows nothing of them; when the
+ * gap is filled they come again as new bytes, possibly different), so
+ * they are only checked to go out as sent.
+ */
+static void forwarded(int side, u32 pos, const u8 *b, unsigned int len,
+		      u32 end)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < len; i++) {
+		u32 p = pos + i;
+		u8 want;
+
+		if (p >= HIST_MAX)
+			break;
+		if (p >= end) {
+			CHECK(A.st[side].lost && A.seg[i] == b[i],
+			      "side %d byte %u beyond the stream end %u passed as %#x, sent %#x (lost %d)",
+			      side, p, end, A.seg[i], b[i], A.st[side].lost);
+			continue;
+		}
+		if (!got[side][p]) {
+			got[side][p] = 1;
+			out1[side][p] = A.seg[i];
+			continue;
+		}
+		if (b[i] != hist[side][p])
+			continue;	/* forged */
+		want = out1[side][p];
+		for (j = 0; j < nrw[side]; j++) {
+			const struct rw_rec *r = &rws[side][j];
+
+			if (p != r->pos && p != r->pos + 1)
+				continue;
+			/* Older than the ring: goes out as sent. */
+			if (j + PPTP_STREAM_REWRITES < nrw[side])
+				want = hist[side][p];
+		}
+		CHECK(A.seg[i] == want,
+		      "side %d byte %u resent as %#x, first copy %#x, want %#x",
+		      side, p, A.seg[i], out1[side][p], want);
+	}
+}
+
+/*
  * Feed one segment to A; hand the bytes A accepted as new to the mirror B
- * one at a time, unless A's side was lost to the gap limit.
+ * one at a time, unless A's side was lost to the gap limit or already
+ * lost.  Like kmod/helper.c, segments are still fed once the connection
+ * is no longer inspected: resends keep their rewrites and refusals.
  */
 static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 {
 	u32 before = sent(side), after, p;
 	bool was_synced = A.st[side].synced, was_lost = A.st[side].lost;
+	enum pptp_stream_verdict v;
+	bool drop = false;
 
 	if (!len || len > HIST_MAX)
 		return;
-	if (A.uninspected)
-		return;
-	feed(&A, side, pos, b, len);
+	v = feed(&A, side, pos, b, len);
+	if (dropped[side].valid && A.seen) {
+		/* Resent part [pos, pos + seen) overlapping the last drop. */
+		u32 ds = dropped[side].pos, dl = dropped[side].len;
+
+		if ((u32)(pos - ds) < dl || (u32)(ds - pos) < A.seen)
+			CHECK(v == PPTP_STREAM_REFUSE,
+			      "strict: resend [%u,+%u) of dropped [%u,+%u) passed",
+			      pos, len, ds, dl);
+	}
+	if (v == PPTP_STREAM_REFUSE)
+		CHECK(sent(side) == before || !was_synced,
+		      "refused segment advanced the stream %u -> %u", before,
+		      sent(side));
+	if (v == PPTP_STREAM_PASS && A.drop) {
+		/* kmod/stream.c: strict mode drops and remembers. */
+		pptp_stream_refuse(&A.st[side], A.isn[side] + pos, len);
+		dropped[side].pos = pos;
+		dropped[side].len = len;
+		dropped[side].valid = true;
+		drop = true;
+	}
 	if (A.st[side].lost && !was_lost && A.in_gap)
 		frozen[side] = true;
-	if (!A.st[side].synced)
-		return;
+	CHECK(A.st[side].synced, "segment left the stream unsynced");
 	after = sent(side);
 	if (!was_synced)
 		before = pos;	/* A synced on this segment: pos 0 */
@@ -561,9 +686,11 @@ static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 
 		if (p < HIST_MAX)
 			hist[side][p] = b[k];	/* as sent, untranslated */
-		if (!frozen[side] && !(was_lost))
+		if (!frozen[side] && !was_lost)
 			feed(&B, side, p, &b[k], 1);
 	}
+	if (v == PPTP_STREAM_PASS && !drop)
+		forwarded(side, pos, b, len, after);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -583,6 +710,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	B.mirror = true;
 	frozen[0] = frozen[1] = false;
 	memset(hist, 0, sizeof(hist));
+	memset(got, 0, sizeof(got));
+	memset(out1, 0, sizeof(out1));
+	memset(dropped, 0, sizeof(dropped));
+	nrw[0] = nrw[1] = 0;
 
 	while ((op = get(&in)) >= 0) {
 		int side = op >> 7, kind = op & 15;
@@ -632,6 +763,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (i = 0; i < (unsigned int)r + 1 && in.n; i++)
 				buf[i] = get(&in);
 			segment(side, at + gap, buf, i);
+			break;
+		case 8:	/* SYNACK */
+			pptp_stream_sync(&A.st[0], A.isn[0]);
+			pptp_stream_sync(&A.st[1], A.isn[1]);
+			pptp_stream_sync(&B.st[0], B.isn[0]);
+			pptp_stream_sync(&B.st[1], B.isn[1]);
+			break;
+		case 9:	/* STRICT */
+			A.strict = !A.strict;
 			break;
 		case 4:	/* FIN */
 			if (!A.uninspected)

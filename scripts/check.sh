@@ -9,7 +9,8 @@
 # env: PPTP_CHECK_DIR        logs/results (default ${TMPDIR:-/tmp}/pptp-alg-check)
 #      PPTP_CHECK_VM_TIMEOUT guest boot timeout in seconds (default 2700)
 #      PPTP_CHECK_SKIP       space separated stages to skip
-#                            (deps build sparse checkpatch unit install guest)
+#                            (deps build sparse checkpatch unit install guest
+#                            k612 dkms)
 #      TESTS                 selftest filter passed to selftests/run_all.sh
 set -u
 set -o pipefail
@@ -72,8 +73,19 @@ do_unit() {
 	make -C "$TOP/kunit" host
 }
 
-# Parse "N passed, N failed" lines of the unit log into the totals;
+# Parse "N passed, N failed" lines of stage NAME's log into the totals;
 # without such a line, the stage counted as one pass/fail above stands.
+count_lines() {
+	local name=$1 what=$2 p f
+	read -r p f < <(sed -n 's/.*\b\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' \
+		"$RES/$name.log" | tail -n 1 | awk '{p += $1; f += $2} END {if (NR) print p, f}')
+	if [[ -n ${p:-} ]]; then
+		say "$name: $p passed, $f failed ($what)"
+		PASSED=$((PASSED + p))
+		FAILED=$((FAILED + f))
+	fi
+}
+
 count_unit() {
 	local p f
 	read -r p f < <(sed -n 's/.*\b\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' \
@@ -198,6 +210,18 @@ if ((build_ok)); then
 else
 	say "install/guest: not run (build failed)"
 	SKIPPED=$((SKIPPED + 1))
+fi
+
+# The same suite on Debian 13's 6.12 (staged and cached by the script).
+if ((build_ok)) && ! skip_requested k612; then
+	stage k612 "$TOP/scripts/check-612.sh"
+	count_lines k612 "6.12 guest: build, selftests, kernel log"
+fi
+
+# An operator's install: the DKMS package on a root that is not ours.
+if ((build_ok)) && ! skip_requested dkms; then
+	stage dkms "$TOP/selftests/dkms_install.sh"
+	count_lines dkms "DKMS package checks"
 fi
 
 say "total time $((SECONDS - T0))s, logs in $RES"

@@ -18,7 +18,7 @@
 #
 # HOST-side test (it builds roots and boots guests itself): inside the
 # test guest (run_all.sh) it reports SKIP.  Run: selftests/dkms_install.sh
-# or `make dkms-test`.  Prints TAP-ish lines and "N passed, N failed".
+# on the host.  Prints TAP-ish lines and "N passed, N failed".
 # env: PPTP_DKMS_DEB  package to test (default: `make deb` output)
 set -u
 set -o pipefail

@@ -7,7 +7,7 @@
 # usage: selftests/run_all.sh [TEST...]
 #   TEST: name with or without .sh, or a glob (e.g. 'pptp_*').  Without
 #   arguments: $TESTS (space separated) if set, else every selftests/*.sh
-#   except lib.sh, run_all.sh and bench_*.sh, diff_*.sh (reports, not tests) and *_lib.sh.
+#   except lib.sh, run_all.sh and bench_*.sh, diff_*.sh (reports, not tests), dkms_*.sh (host-side) and *_lib.sh.
 # env: SELFTEST_TIMEOUT  per-test timeout in seconds (default 300); a test
 #                        may override it with a line "# timeout: N"
 #      SELFTEST_EXCLUDE  space separated names/globs to leave out
@@ -31,7 +31,7 @@ collect() {
 			[[ -f $f ]] || continue
 			name=$(basename "$f" .sh)
 			case $name in
-			lib | *_lib | run_all | bench_* | diff_*) continue ;;
+			lib | *_lib | run_all | bench_* | diff_* | dkms_*) continue ;;
 			esac
 			excluded "$name" && continue
 			printf '%s\n' "$f"
