@@ -4,8 +4,9 @@
 (outgoing call, incoming call, echo, stop with live calls, call floods,
 version change), NAT on and off, encoded as whole messages, messages split
 in two, raw chunks of random size, with resends, with the stream start set
-by a SYN-ACK (op 8) and resends carrying new bytes, and strict mode (op 9).
-Deterministic.
+by a SYN-ACK (op 8) and resends carrying new bytes, strict mode (op 9),
+a lost direction passing segments beyond a gap, strict mode at the gap
+limit, and resends after UNINSPECT.  Deterministic.
 
 usage: gen_corpus.py OUTDIR
 """
@@ -213,6 +214,36 @@ def main():
     # the stop with live calls, then FIN
     c = conv_stop_live(True)
     write("fin", bytes([cfg_byte(True)]) + enc_msgs(c) + bytes([4]))
+    # a direction lost to a length beyond the maximum, then segments
+    # beyond the gap with other bytes at the same positions each time
+    # (a lost direction passes them unconsumed), the gap filled, a resend
+    lost = bytes([0x06, 4, 0, 0, 0, 0, 1])            # ECHORQ
+    lost += bytes([0x00, 0, 1])                       # length 0x01..: lost
+    lost += bytes([0x06, 5, 0, 0, 0, 0, 1])           # ECHORP, never parsed
+    for fill in (3, 0, 7):
+        lost += bytes([0x03, 3, 3]) + bytes([fill] * 4)  # FUTURE at +4
+    lost += bytes([0x00, 3, 1, 2, 3, 4])              # the gap
+    lost += bytes([0x00, 3, 5, 6, 7, 8])              # other bytes there
+    lost += bytes([0x01, 11, 11])                     # RESEND 12 bytes
+    write("lost-future", bytes([cfg_byte(True)]) + lost)
+    # strict mode, the direction lost to the gap limit: the segment that
+    # hits it is dropped and must stay refused, before and after the gap
+    # is filled
+    gl = bytes([cfg_byte(False), 8, 9, 0x06, 0, 0, 0, 0, 0, 1])   # SCCRQ
+    gl += bytes([0x03, 3, 3, 0xaa, 0xbb, 0xcc, 0xdd]) * 33
+    gl += bytes([0x00, 3, 1, 2, 3, 4])                # the gap
+    gl += bytes([0x00, 3, 0xaa, 0xbb, 0xcc, 0xdd])    # the dropped bytes
+    gl += bytes([0x01, 3, 3])                         # and their resend
+    write("strict-gap-limit", gl)
+    # a call-ID rewrite, stop, version 2 (UNINSPECT): resends of the
+    # rewritten OCRQ must still go out like the first copy
+    c = Conv(True)
+    c.add(O, SCCRQ).add(R, SCCRP).add(O, OCRQ, 0x1001)
+    c.add(R, STOPCCRQ).add(O, STOPCCRP).add(R, SCCRQ, res=0xff)
+    blob = bytes([cfg_byte(True), 8]) + enc_msgs(c)
+    blob += bytes([0x01, 183, 167])                   # RESEND the OCRQ
+    blob += bytes([0x02, 183, 3, 9, 9, 9, 9])         # OVERLAP + 4 new
+    write("uninspect-resend", blob)
     print("wrote %d seeds to %s" % (n, outdir))
 
 

@@ -52,8 +52,9 @@
  *  - a refused segment does not advance the stream;
  *  - drops: a segment the glue drops (strict mode, or a failed NAT ID
  *    allocation, like kmod/stream.c) is recorded with pptp_stream_refuse();
- *    a later segment whose resent part overlaps the last dropped one must
- *    be refused (REFUSE);
+ *    any later segment overlapping the last dropped one is a resend of
+ *    it and must be refused (REFUSE), also when the drop lay beyond a gap
+ *    (strict drop of the segment that hit the gap limit);
  *  - differential: a second connection ("mirror") receives exactly the
  *    new bytes the first one accepted, one byte per segment, in the same
  *    order.  Message boundaries are tracked by sequence number, so both
@@ -653,14 +654,18 @@ static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 	if (!len || len > HIST_MAX)
 		return;
 	v = feed(&A, side, pos, b, len);
-	if (dropped[side].valid && A.seen) {
-		/* Resent part [pos, pos + seen) overlapping the last drop. */
+	if (dropped[side].valid) {
+		/*
+		 * Any later copy of bytes of the last drop is a resend of it,
+		 * even when the drop lay beyond a gap (strict drop of the
+		 * segment that hit the gap limit) and the gap is filled since.
+		 */
 		u32 ds = dropped[side].pos, dl = dropped[side].len;
 
-		if ((u32)(pos - ds) < dl || (u32)(ds - pos) < A.seen)
+		if ((u32)(pos - ds) < dl || (u32)(ds - pos) < len)
 			CHECK(v == PPTP_STREAM_REFUSE,
-			      "strict: resend [%u,+%u) of dropped [%u,+%u) passed",
-			      pos, len, ds, dl);
+			      "strict: resend [%u,+%u) (resent part %u) of dropped [%u,+%u) passed",
+			      pos, len, A.seen, ds, dl);
 	}
 	if (v == PPTP_STREAM_REFUSE)
 		CHECK(sent(side) == before || !was_synced,

@@ -226,6 +226,10 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 	delta = (s32)(st->next_seq - seq);
 	if (st->lost) {
 		/* Nothing is parsed any more, but resends stay as they were. */
+		if (pptp_stream_refused(st, seq, len)) {
+			ops->event(ctx, PPTP_STREAM_REFUSED);
+			return PPTP_STREAM_REFUSE;
+		}
 		if (delta <= 0) {
 			/* Follow contiguous data only: a gap is not jumped. */
 			if (!delta)
@@ -233,8 +237,6 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 			return PPTP_STREAM_PASS;
 		}
 		seen = min_t(unsigned int, delta, len);
-		if (pptp_stream_refused(st, seq, seen))
-			return PPTP_STREAM_REFUSE;
 		pptp_stream_repatch(st, seq, seen, ops, ctx);
 		if (len > seen)
 			st->next_seq = seq + len;
@@ -252,8 +254,10 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 	seen = min_t(unsigned int, delta, len);
 	if (seen) {
 		ops->event(ctx, PPTP_STREAM_RETRANSMIT);
-		if (pptp_stream_refused(st, seq, seen))
+		if (pptp_stream_refused(st, seq, seen)) {
+			ops->event(ctx, PPTP_STREAM_REFUSED);
 			return PPTP_STREAM_REFUSE;
+		}
 		pptp_stream_repatch(st, seq, seen, ops, ctx);
 	}
 	if (len > seen) {

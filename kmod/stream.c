@@ -192,6 +192,7 @@ static void pptp_alg_seg_event(void *ctx, enum pptp_stream_event ev)
 		[PPTP_STREAM_GAP] = PPTP_STAT_GAP_DROPS,
 		[PPTP_STREAM_LOST] = PPTP_STAT_STREAM_LOST,
 		[PPTP_STREAM_BAD_SHORT] = PPTP_STAT_BAD_SHORT,
+		[PPTP_STREAM_REFUSED] = PPTP_STAT_STRICT_DROPS,
 	};
 	struct pptp_alg_seg *c = ctx;
 

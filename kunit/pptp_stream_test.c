@@ -1450,6 +1450,57 @@ static void pptp_stream_test_strict_lost(struct kunit *test)
 	}
 }
 
+/*
+ * Strict mode, the stream lost to the gap limit (found by the fuzzer):
+ * the segment whose arrival hits the limit passes the walker, which gives
+ * the direction up, and the glue drops it and records it with
+ * pptp_stream_refuse().  That range lies beyond next_seq (its bytes were
+ * never consumed), and the lost branch of pptp_stream_segment() checks
+ * refusals only against bytes below next_seq: the identical resend, while
+ * the hole is still open, and again once the hole is filled, got through.
+ * Every later copy of the dropped bytes must be refused; the bytes of the
+ * hole itself were never dropped and pass.
+ */
+static void pptp_stream_test_strict_gap_limit(struct kunit *test)
+{
+	static u8 b[512];
+	unsigned int i, n = 0;
+	struct sg *g;
+
+	put_msg(b, PPTP_MSG_SCCRQ, 0, 0, 0);
+	n += PPTP_LEN_SCCRQ;				/* [0, 156) */
+	put_msg(b + n, PPTP_MSG_ECHORQ, 0, 0, 0);
+	n += PPTP_LEN_ECHORQ;				/* [156, 172) */
+
+	g = sg_new(test, false, b, b);
+	g->strict = true;
+	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, 0, 100), PPTP_STREAM_PASS);
+	for (i = 0; i + 1 < PPTP_STREAM_MAX_GAPS; i++)
+		KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, 140, 32),
+				PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, g->drops, 0);
+	/* The limit: given up by the walker, dropped by the glue. */
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 140, 32), PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+	KUNIT_EXPECT_EQ(test, g->drops, 1);
+	KUNIT_EXPECT_EQ_MSG(test, sg_feed(g, ORIG, 140, 32), PPTP_STREAM_REFUSE,
+			    "resend of the dropped segment got through (hole open)");
+	KUNIT_EXPECT_EQ_MSG(test, sg_feed(g, ORIG, 150, 4), PPTP_STREAM_REFUSE,
+			    "part of the dropped segment got through (hole open)");
+	/* The hole was never dropped: it passes, and the stream follows. */
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 100, 40), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, g->st[ORIG].next_seq, g->isn[ORIG] + 140);
+	KUNIT_EXPECT_EQ_MSG(test, sg_feed(g, ORIG, 140, 32), PPTP_STREAM_REFUSE,
+			    "resend of the dropped segment got through (hole filled)");
+	KUNIT_EXPECT_EQ_MSG(test, sg_feed(g, ORIG, 130, 20), PPTP_STREAM_REFUSE,
+			    "overlapping resend got through (hole filled)");
+	KUNIT_EXPECT_FALSE(test, g->fwd[ORIG][140]);
+	KUNIT_EXPECT_FALSE(test, g->fwd[ORIG][171]);
+	KUNIT_EXPECT_EQ(test, g->drops, 1);
+	KUNIT_EXPECT_EQ(test, g->msgs, 1);	/* the SCCRQ only */
+	sg_done(g);
+}
+
 /* --------------------------------------------------- gap limit, garbage */
 
 static void pptp_stream_test_gap_limit(struct kunit *test)
@@ -1701,6 +1752,7 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_strict_sticky),
 	KUNIT_CASE(pptp_stream_test_strict_two_drops),
 	KUNIT_CASE(pptp_stream_test_strict_lost),
+	KUNIT_CASE(pptp_stream_test_strict_gap_limit),
 	KUNIT_CASE(pptp_stream_test_gap_limit),
 	KUNIT_CASE(pptp_stream_test_resync),
 	KUNIT_CASE(pptp_stream_test_bad_magic),

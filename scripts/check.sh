@@ -10,7 +10,8 @@
 #      PPTP_CHECK_VM_TIMEOUT guest boot timeout in seconds (default 2700)
 #      PPTP_CHECK_SKIP       space separated stages to skip
 #                            (deps build sparse checkpatch unit install guest
-#                            k612 dkms)
+#                            k612 dkms debug)
+#      PPTP_CHECK_DEBUG_TESTS selftests run on the debug kernel
 #      TESTS                 selftest filter passed to selftests/run_all.sh
 set -u
 set -o pipefail
@@ -216,6 +217,46 @@ fi
 if ((build_ok)) && ! skip_requested k612; then
 	stage k612 "$TOP/scripts/check-612.sh"
 	count_lines k612 "6.12 guest: build, selftests, kernel log"
+fi
+
+# Debug kernel tier: KUnit, KASAN, lockdep, kmemleak (scripts/test-kernel.config).
+# The kernel is built once and cached outside the repo; the selftests that
+# exercise every code path of the module (load/unload, netns, calls set up
+# and torn down, unload with live calls, hostile input) run under it.
+DEBUG_TESTS=${PPTP_CHECK_DEBUG_TESTS:-"foundation_load_unload foundation_netns pptp_pat_basic pptp_teardown pptp_unload_live pptp_version robust_adversarial robust_pac_opens"}
+do_debug_kunit() {
+	local k
+	k=$("$TOP/scripts/build-test-kernel.sh" --print-dir) || return 1
+	"$TOP/scripts/vm-run.sh" --kernel "$k/vmlinuz-$(cat "$k/kver")" \
+		--timeout 900 --results "$RES/debug-kunit" \
+		-- scripts/kunit-guest.sh --kmemleak
+}
+do_debug_selftests() {
+	local k
+	k=$("$TOP/scripts/build-test-kernel.sh" --print-dir) || return 1
+	# shellcheck disable=SC2086
+	VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --kernel "$k/vmlinuz-$(cat "$k/kver")" \
+		--timeout "$VM_TIMEOUT" --results "$RES/debug-guest" \
+		-- selftests/run_all.sh $DEBUG_TESTS
+	local rc=$? tap=$RES/debug-guest/selftests/results.tap
+	[[ -s $tap ]] || return 1
+	awk '/^ok /{p++} /^not ok /{f++} END {printf "%d passed, %d failed\n", p, f}' "$tap"
+	return $rc
+}
+if ((build_ok)) && ! skip_requested debug; then
+	stage debug-kernel "$TOP/scripts/build-test-kernel.sh"
+	stage debug-install "$TOP/scripts/build-test-kernel.sh" --install-modules "$TOP"
+	stage debug-kunit do_debug_kunit
+	count_lines debug-kunit "KUnit cases on the debug kernel"
+	stage debug-guest do_debug_selftests
+	count_lines debug-guest "selftests on the debug kernel"
+	RES_SAVE=$RES
+	if [[ -f $RES/debug-guest/dmesg ]]; then
+		mkdir -p "$RES/debug-scan"
+		ln -sfn "$RES/debug-guest" "$RES/debug-scan/guest"
+		RES=$RES/debug-scan scan_dmesg
+		RES=$RES_SAVE
+	fi
 fi
 
 # An operator's install: the DKMS package on a root that is not ours.

@@ -67,12 +67,19 @@ pass=0 fail=0 bad=0
 for s in $suites; do
 	res=$(cat "$DBG/kunit/$s/results") || { msg "cannot read results of $s"; bad=1; continue; }
 	printf '%s\n' "$res"
-	# Case lines are indented once; parameter lines twice (not counted).
-	p=$(grep -cE '^    ok [0-9]+ ' <<<"$res")
-	f=$(grep -cE '^    not ok [0-9]+ ' <<<"$res")
+	# Per-case counts from the suite's stats line ("# S: pass:P fail:F
+	# skip:K total:T"; cases, not parameters).  6.1 keeps only 512 bytes of
+	# log per case in debugfs, so a chatty case can lose its own "ok N"
+	# line (dmesg has it); the stats line lives in the suite log.
+	st=$(grep -E "^# $s: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:[0-9]+" <<<"$res" | tail -n1)
 	n=$(sed -nE 's/^    1\.\.([0-9]+)$/\1/p' <<<"$res" | head -n1)
-	# 6.1 keeps a small per-case log; a chatty failing case can lose its
-	# result line.  Whatever the plan says but we did not see failed.
+	if [[ -n $st ]]; then
+		p=$(sed -E 's/.* pass:([0-9]+) fail:([0-9]+) skip:([0-9]+) .*/\1+\3/' <<<"$st")
+		p=$((p)); f=$(sed -E 's/.* fail:([0-9]+) .*/\1/' <<<"$st")
+	else
+		p=$(grep -cE '^    ok [0-9]+ ' <<<"$res")
+		f=$(grep -cE '^    not ok [0-9]+ ' <<<"$res")
+	fi
 	if [[ -z $n ]]; then
 		msg "suite $s: no test plan in results"; bad=1
 	elif ((p + f < n)); then

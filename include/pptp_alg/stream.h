@@ -54,6 +54,7 @@ enum pptp_stream_event {
 	PPTP_STREAM_GAP,	/* segment refused: bytes before it missing */
 	PPTP_STREAM_LOST,	/* boundaries lost: direction no longer parsed */
 	PPTP_STREAM_BAD_SHORT,	/* length field below the header size */
+	PPTP_STREAM_REFUSED,	/* resend of bytes strict mode dropped */
 	PPTP_STREAM_EVENT_MAX,
 };
 

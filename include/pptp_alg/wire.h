@@ -28,8 +28,8 @@
  * Every field this module reads or rewrites lies in a message's first 18
  * bytes (the last is the OCRP/ICRP result code at offset 16), so a message
  * is judged as soon as they are in: less to buffer, and a call-ID field is
- * rewritten in the segment that carries it unless a boundary falls right
- * behind it.
+ * rewritten in the segment that carries it unless a segment boundary falls
+ * between the field and byte 17.
  */
 #define PPTP_WIRE_DECIDE_LEN		18
 
