@@ -346,16 +346,16 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 		CHECK(c->nat, "ALLOC_WIRE without NAT");
 		CHECK(!(out.actions & PPTP_ACT_REWRITE), "REWRITE before ALLOC");
 		if (!pool_reserve(c, &wire)) {
-			/* stream.c: end the call, drop the segment. */
-			end_call(c, out.call);
-			c->drop = true;
-			out.call = -1;
-			out.actions &= ~PPTP_ACT_ALLOC_WIRE;
-			out.actions |= 0x80;	/* logged: allocation failed */
-			goto done;
+			/* stream.c: send ID 0 instead and end the call. */
+			out.actions &= ~(PPTP_ACT_ALLOC_WIRE | PPTP_ACT_EXPECT);
+			out.actions |= PPTP_ACT_REWRITE | PPTP_ACT_END_CALL |
+				       0x80;	/* logged: allocation failed */
+			out.rw_off = m->own_off;
+			out.rw_val = 0;
+		} else {
+			pptp_call_set_wire(&c->s, out.call, wire);
+			pptp_step_rewrite(&c->s, m, &in, out.call, &out);
 		}
-		pptp_call_set_wire(&c->s, out.call, wire);
-		pptp_step_rewrite(&c->s, m, &in, out.call, &out);
 	}
 	if (out.actions & PPTP_ACT_REWRITE) {
 		int off = msg_off + out.rw_off;
@@ -399,7 +399,6 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 		end_all(c);
 		CHECK(c->s.ncalls == 0, "END_ALL left calls");
 	}
-done:
 	if (e) {
 		e->type = m->type;
 		e->actions = out.actions;

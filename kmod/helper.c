@@ -59,6 +59,9 @@ void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
 	pptp_session_release_all(&conn->sess);
 }
 
+static void pptp_alg_conn_release(struct pptp_alg_net *pn,
+				  struct pptp_alg_conn *conn);
+
 static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 						  struct nf_conn *ct)
 {
@@ -88,6 +91,16 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	pn->nconns++;
 	spin_unlock_bh(&pn->conns_lock);
 	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_CREATED);
+
+	/*
+	 * nf_ct_delete() marks the entry dying before it calls destroy: if
+	 * destroy already ran, this state would never be freed.  Take it
+	 * back unless destroy got it first.
+	 */
+	if (nf_ct_is_dying(ct) && cmpxchg(&h->conn, conn, NULL) == conn) {
+		pptp_alg_conn_release(pn, conn);
+		return NULL;
+	}
 	return conn;
 }
 

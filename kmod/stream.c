@@ -138,9 +138,16 @@ static bool pptp_alg_seg_message(void *ctx, const struct pptp_msg *m,
 		u16 wire;
 
 		if (pptp_alg_nat_id_reserve(c->pn, c->ct, &wire)) {
-			/* An untranslated ID could collide behind the NAT. */
+			/*
+			 * No free ID: the real one could collide with another
+			 * endpoint's translated ID and draw its GRE, and a drop
+			 * would stall the connection on TCP resends.  Send 0,
+			 * which no call uses: this call fails, nothing else.
+			 */
+			out.rw_off = m->own_off;
+			out.rw_val = 0;
+			pptp_alg_rewrite(c, m, msg_off, &out);
 			pptp_alg_conn_end_call(c->pn, conn, out.call);
-			c->drop = true;
 			return true;
 		}
 		pptp_call_set_wire(s, out.call, wire);
