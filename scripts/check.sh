@@ -140,10 +140,10 @@ scan_dmesg() {
 		'BUG|BUG:|kernel BUG'
 		'Oops|Oops|general protection fault'
 		'KASAN|KASAN|KFENCE|UBSAN'
-		'lockdep|lockdep|possible circular locking|possible recursive locking|inconsistent lock state'
+		'lockdep|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|possible irq lock inversion|DEBUG_LOCKS_WARN_ON'
 		'RCU stall|rcu: INFO:|rcu_.*detected stall|self-detected stall'
 		'hung task|blocked for more than'
-		'leak|leaking at least|kmemleak|sysctl table check failed'
+		'leak|leaking at least|unreferenced object|kmemleak: [0-9]+ new suspected|sysctl table check failed'
 	)
 	for c in "${checks[@]}"; do
 		label=${c%%|*}
