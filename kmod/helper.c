@@ -87,6 +87,12 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 		kmem_cache_free(pptp_alg_conn_cache, conn);
 		return READ_ONCE(h->conn);
 	}
+	/*
+	 * Pin the master: destroy() normally frees this state first, but
+	 * ctnetlink can detach the helper without calling it, and then the
+	 * entry must not be freed under our list until the netns drains it.
+	 */
+	nf_conntrack_get(&ct->ct_general);
 	list_add_tail(&conn->node, &pn->conns);
 	pn->nconns++;
 	spin_unlock_bh(&pn->conns_lock);
@@ -132,6 +138,7 @@ static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 	spin_unlock_bh(&pn->conns_lock);
 
 	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_DESTROYED);
+	nf_ct_put(conn->ct);
 	call_rcu(&conn->rcu, pptp_alg_conn_free_rcu);
 }
 
@@ -242,7 +249,7 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 	/* An expectation callback may have been running on another CPU. */
 	synchronize_rcu();
 
-	/* Entries still referenced elsewhere die when released; bounded. */
+	/* A delete racing with the walk finishes its destroy(); bounded. */
 	for (tries = 0; tries < 250; tries++) {
 		spin_lock_bh(&pn->conns_lock);
 		conn = list_first_entry_or_null(&pn->conns,
@@ -253,20 +260,28 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 		msleep(20);
 	}
 
-	/* Whatever is left is detached from its entry by hand. */
+	/*
+	 * What is left lost its helper without destroy (ctnetlink can do
+	 * that): detach it by hand.  The entry is pinned, the state is RCU
+	 * freed, so both stay valid inside the read-side section.
+	 */
 	for (;;) {
 		struct pptp_alg_help *h;
 
+		rcu_read_lock();
 		spin_lock_bh(&pn->conns_lock);
 		conn = list_first_entry_or_null(&pn->conns,
 						struct pptp_alg_conn, node);
 		spin_unlock_bh(&pn->conns_lock);
-		if (!conn)
+		if (!conn) {
+			rcu_read_unlock();
 			break;
+		}
 		h = pptp_alg_help_area(conn->ct);
 		if (h)
 			cmpxchg(&h->conn, conn, NULL);
 		pptp_alg_conn_release(pn, conn);
+		rcu_read_unlock();
 	}
 	rcu_barrier();
 }

@@ -59,7 +59,8 @@ int pptp_alg_proc_init(struct pptp_alg_net *pn)
 		return -ENOMEM;
 	if (!proc_create_net_single("stats", 0444, pn->proc_dir,
 				    pptp_alg_stats_show, NULL) ||
-	    !proc_create_net_single("calls", 0444, pn->proc_dir,
+	    /* Walks every call under a lock: not for any local user. */
+	    !proc_create_net_single("calls", 0400, pn->proc_dir,
 				    pptp_alg_calls_show, NULL)) {
 		pptp_alg_proc_exit(pn);
 		return -ENOMEM;
