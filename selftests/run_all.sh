@@ -10,6 +10,7 @@
 #   except lib.sh, run_all.sh and bench_*.sh, diff_*.sh (reports, not tests), dkms_*.sh (host-side) and *_lib.sh.
 # env: SELFTEST_TIMEOUT  per-test timeout in seconds (default 300); a test
 #                        may override it with a line "# timeout: N"
+#      SELFTEST_TIMEOUT_SCALE multiplies every timeout (debug kernels)
 #      SELFTEST_EXCLUDE  space separated names/globs to leave out
 #      VM_RESULTS        results dir (default /tmp/pptp-alg-selftests);
 #                        per-test logs go to $VM_RESULTS/selftests/
@@ -51,7 +52,8 @@ excluded() {
 test_timeout() {
 	local t
 	t=$(sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' "$1" | head -n1)
-	echo "${t:-$TIMEOUT_DEFAULT}"
+	# A debug kernel (KASAN, lockdep) runs the same steps several times slower.
+	echo $((${t:-$TIMEOUT_DEFAULT} * ${SELFTEST_TIMEOUT_SCALE:-1}))
 }
 
 main() {
