@@ -149,8 +149,9 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 	struct pptp_alg_conn *conn;
 	const struct tcphdr *th;
 	struct tcphdr _th;
+	bool payload, closing, synack;
 	unsigned int verdict;
-	bool payload;
+	u32 seq, ack_seq;
 
 	if (READ_ONCE(pptp_alg_unloading))
 		return NF_ACCEPT;
@@ -161,6 +162,12 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 	if (!th)
 		return NF_ACCEPT;
 	payload = skb->len > protoff + th->doff * 4;
+	/* Copy what is needed later: a NAT rewrite may reallocate the head. */
+	closing = th->fin || th->rst;
+	synack = th->syn && th->ack;
+	seq = ntohl(th->seq);
+	ack_seq = ntohl(th->ack_seq);
+	th = NULL;
 
 	conn = pptp_alg_conn_of(ct);
 	if (!conn) {
@@ -169,7 +176,7 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 		 * sequence numbers; from then on no segment, however late or
 		 * early it arrives, is mistaken for a message start.
 		 */
-		if ((!payload && !(th->syn && th->ack)) ||
+		if ((!payload && !synack) ||
 		    READ_ONCE(pn->dying))
 			return NF_ACCEPT;
 		if (!nf_ct_is_confirmed(ct)) {
@@ -187,16 +194,16 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 		spin_unlock_bh(&conn->lock);
 		return NF_ACCEPT;
 	}
-	if (th->syn && th->ack) {
+	if (synack) {
 		int dir = CTINFO2DIR(ctinfo);
 
-		pptp_stream_sync(&conn->dir[dir], ntohl(th->seq) + 1);
-		pptp_stream_sync(&conn->dir[!dir], ntohl(th->ack_seq));
+		pptp_stream_sync(&conn->dir[dir], seq + 1);
+		pptp_stream_sync(&conn->dir[!dir], ack_seq);
 	}
 	verdict = payload ? pptp_alg_segment(pn, conn, skb, protoff, ct,
 					     ctinfo) : NF_ACCEPT;
 	/* The control connection is closing: its calls go with it. */
-	if (verdict == NF_ACCEPT && (th->fin || th->rst)) {
+	if (verdict == NF_ACCEPT && closing) {
 		pptp_alg_conn_end_all(pn, conn);
 		conn->closed = true;
 	}
