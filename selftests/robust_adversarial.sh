@@ -14,6 +14,7 @@
 #
 # Knobs: PPTP_ROBUST_CONNS (1000), PPTP_ROBUST_MAX_KB_PER_CONN (16).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/robust_lib.sh"
 
 require_vm
 require_root
@@ -30,29 +31,7 @@ WORK=$(mktemp -d)
 defer "rm -rf '$WORK'"
 ulimit -n 16384 2>/dev/null || ulimit -n 4096
 
-modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
-mod_load || ksft_exit_fail "modprobe $MOD failed"
-dmesg_mark
-defer 'cleanup_ns "$NS_C" "$NS_R" "$NS_S"'
-
-router_topology || ksft_exit_fail "topology setup failed"
-nft_ns "$NS_R" <<EOT || ksft_exit_fail "nft ruleset rejected"
-table inet robust {
-	ct helper pptp {
-		type "$HELPER" protocol tcp;
-	}
-	chain pre {
-		type filter hook prerouting priority filter; policy accept;
-		tcp dport 1723 ct helper set "pptp"
-	}
-}
-table ip robustnat {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "r1" masquerade
-	}
-}
-EOT
+robust_setup
 
 # Counters as "name value" into an associative array.
 declare -A S0 S1

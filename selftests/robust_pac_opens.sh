@@ -13,6 +13,7 @@
 # the PAC's translated nat_id, the PNS saw only translated PAC IDs, the
 # PAC got its real ID back in ICRP's peer field, GRE expectations exist.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/robust_lib.sh"
 
 require_vm
 require_root
@@ -25,28 +26,7 @@ defer "rm -rf '$WORK'"
 PAC_ID=24929	# 0x6161, the PAC's real call ID (ICRQ); OCRP uses +1
 PNS_ID=29041	# 0x7171, the PNS's call ID (ICRP); its OCRQ uses +1
 
-modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
-mod_load || ksft_exit_fail "modprobe $MOD failed"
-dmesg_mark
-defer 'cleanup_ns "$NS_C" "$NS_R" "$NS_S"'
-router_topology || ksft_exit_fail "topology setup failed"
-nft_ns "$NS_R" <<EOT || ksft_exit_fail "nft ruleset rejected"
-table inet robust {
-	ct helper pptp {
-		type "$HELPER" protocol tcp;
-	}
-	chain pre {
-		type filter hook prerouting priority filter; policy accept;
-		tcp dport 1723 ct helper set "pptp"
-	}
-}
-table ip robustnat {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "r1" masquerade
-	}
-}
-EOT
+robust_setup
 
 s0_calls=$(stat_get "$NS_R" calls_setup || echo 0)
 # The PNS is the TCP server outside; the PAC (client ns) opens TCP out.

@@ -16,6 +16,7 @@
 # split_field).  netem starts only after SCCRQ/SCCRP (see README,
 # Robustness: the first payload segment fixes the stream origin).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/robust_lib.sh"
 
 require_vm
 require_root
@@ -28,28 +29,7 @@ WORK=$(mktemp -d)
 defer "rm -rf '$WORK'"
 CID=16962	# 0x4242, the PNS's real call ID
 
-modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
-mod_load || ksft_exit_fail "modprobe $MOD failed"
-dmesg_mark
-defer 'cleanup_ns "$NS_C" "$NS_R" "$NS_S"'
-router_topology || ksft_exit_fail "topology setup failed"
-nft_ns "$NS_R" <<EOT || ksft_exit_fail "nft ruleset rejected"
-table inet robust {
-	ct helper pptp {
-		type "$HELPER" protocol tcp;
-	}
-	chain pre {
-		type filter hook prerouting priority filter; policy accept;
-		tcp dport 1723 ct helper set "pptp"
-	}
-}
-table ip robustnat {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "r1" masquerade
-	}
-}
-EOT
+robust_setup
 
 declare -A S0 S1
 snap() {

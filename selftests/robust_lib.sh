@@ -1,0 +1,33 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Shared set-up of the robust_*.sh tests: the module loaded (mainline's
+# helper out of the way), the client/router/server namespaces, and a PAT
+# router assigning the helper to TCP/1723.  Sourced after lib.sh; run
+# alone it is skipped.
+[[ ${BASH_SOURCE[0]} == "$0" ]] && exit 4
+
+robust_setup() {
+	modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
+	mod_load || ksft_exit_fail "modprobe $MOD failed"
+	dmesg_mark
+	defer 'cleanup_ns "$NS_C" "$NS_R" "$NS_S"'
+	router_topology || ksft_exit_fail "topology setup failed"
+	nft_ns "$NS_R" <<EOT || ksft_exit_fail "nft ruleset rejected"
+table inet robust {
+	ct helper pptp {
+		type "$HELPER" protocol tcp;
+	}
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		tcp dport 1723 ct helper set "pptp"
+	}
+}
+table ip robustnat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "r1" masquerade
+	}
+}
+EOT
+}
