@@ -143,25 +143,17 @@ static void note_rewrite(struct conn *c, u32 pos, u16 old, u16 new)
 	      pos);
 }
 
-static struct pptp_call *f_grow(struct pptp_call *p, unsigned int old,
-				unsigned int n)
+static void *f_alloc(size_t size)
 {
-	struct pptp_call *q = calloc(n, sizeof(*q));
-
-	if (!q)
-		return NULL;
-	if (old)
-		memcpy(q, p, old * sizeof(*q));
-	free(p);
-	return q;
+	return malloc(size);
 }
 
-static void f_free(struct pptp_call *p)
+static void f_free(void *p)
 {
 	free(p);
 }
 
-static const struct pptp_calls_ops f_calls_ops = { f_grow, f_free };
+static const struct pptp_calls_ops f_calls_ops = { f_alloc, f_free };
 
 static struct ent *log_add(struct conn *c, u8 kind)
 {

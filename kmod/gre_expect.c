@@ -55,6 +55,7 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	u16 key = ntohs(exp->tuple.dst.u.gre.key);
 	struct nf_conntrack_tuple t;
 	struct nf_conntrack_tuple_hash *h;
+	struct pptp_call *call = NULL;
 	struct pptp_alg_conn *conn;
 	bool stream = false;
 	int i;
@@ -93,20 +94,18 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	}
 
 	spin_lock_bh(&conn->lock);
-	for (i = 0; !conn->dead && i < conn->sess.ncalls; i++) {
-		struct pptp_call *call = &conn->sess.calls[i];
-		u8 seen = dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_ORIG :
-						      PPTP_CALLF_GRE_REPLY;
-		u8 partner = dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_REPLY :
-							 PPTP_CALLF_GRE_ORIG;
-
-		if (!(call->flags & PPTP_CALLF_EXPECTED) ||
-		    pptp_alg_gre_key(call, dir) != key)
-			continue;
-		call->flags |= seen;
-		if (!(call->flags & partner))
-			break;
-		stream = true;
+	/* The key names the receiving endpoint: REPLY's ID, or the wire ID. */
+	i = conn->dead ? -1 :
+	    pptp_calls_find(&conn->sess, dir == IP_CT_DIR_ORIGINAL ?
+			    PPTP_KEY_REPLY : PPTP_KEY_WIRE, key);
+	call = i >= 0 ? &conn->sess.calls[i] : NULL;
+	if (call && (call->flags & PPTP_CALLF_EXPECTED)) {
+		call->flags |= dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_ORIG :
+							   PPTP_CALLF_GRE_REPLY;
+		stream = (call->flags & PPTP_CALLF_GRE_ORIG) &&
+			 (call->flags & PPTP_CALLF_GRE_REPLY);
+	}
+	if (stream) {
 		pptp_alg_gre_tuple(&t, master, other,
 				   pptp_alg_gre_key(call, other));
 		h = nf_conntrack_find_get(nf_ct_net(master), nf_ct_zone(master),
@@ -118,7 +117,6 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 				pptp_alg_gre_timeout_promote(pn, peer);
 			nf_ct_put(peer);
 		}
-		break;
 	}
 	spin_unlock_bh(&conn->lock);
 

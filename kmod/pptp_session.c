@@ -11,9 +11,6 @@
 
 #include "pptp_alg/session.h"
 
-/* Initial call array size; most control connections carry one call. */
-#define PPTP_CALLS_INIT		4
-
 static const char * const pptp_sess_names[PPTP_SESS_STATE_MAX] = {
 	[PPTP_SESS_IDLE]	= "IDLE",
 	[PPTP_SESS_REQUESTED]	= "REQUESTED",
@@ -50,64 +47,17 @@ void pptp_session_init(struct pptp_session *s)
 	s->state = PPTP_SESS_IDLE;
 }
 
-void pptp_session_destroy(struct pptp_session *s,
-			  const struct pptp_calls_ops *ops)
+/* Index of the IDs an endpoint on @side uses for its calls. */
+static enum pptp_call_key pptp_side_key(unsigned int side)
 {
-	if (s->calls && ops && ops->free)
-		ops->free(s->calls);
-	s->calls = NULL;
-	s->ncalls = 0;
-	s->cap = 0;
-}
-
-void pptp_call_release(struct pptp_session *s, int idx)
-{
-	if (idx < 0 || idx >= s->ncalls)
-		return;
-	s->ncalls--;
-	if (idx != s->ncalls)
-		s->calls[idx] = s->calls[s->ncalls];
-	memset(&s->calls[s->ncalls], 0, sizeof(s->calls[0]));
-}
-
-void pptp_session_release_all(struct pptp_session *s)
-{
-	if (s->calls && s->ncalls)
-		memset(s->calls, 0, s->ncalls * sizeof(s->calls[0]));
-	s->ncalls = 0;
-}
-
-void pptp_call_set_wire(struct pptp_session *s, int idx, u16 wire_id)
-{
-	struct pptp_call *c;
-
-	if (idx < 0 || idx >= s->ncalls)
-		return;
-	c = &s->calls[idx];
-	c->wire_id = wire_id;
-	/* Only called after the glue reserved @wire_id in its NAT table. */
-	c->flags |= PPTP_CALLF_WIRE | PPTP_CALLF_WIRE_OWNED;
-}
-
-static u8 pptp_id_flag(unsigned int side)
-{
-	return side == PPTP_SIDE_ORIG ? PPTP_CALLF_ID_ORIG : PPTP_CALLF_ID_REPLY;
+	return side == PPTP_SIDE_ORIG ? PPTP_KEY_ORIG : PPTP_KEY_REPLY;
 }
 
 /* Call whose endpoint on @side uses @id, or -1. */
 static int pptp_find_own(const struct pptp_session *s, unsigned int side,
 			 u16 id)
 {
-	u8 flag = pptp_id_flag(side);
-	int i;
-
-	for (i = 0; i < s->ncalls; i++) {
-		const struct pptp_call *c = &s->calls[i];
-
-		if ((c->flags & flag) && c->id[side] == id)
-			return i;
-	}
-	return -1;
+	return pptp_calls_find(s, pptp_side_key(side), id);
 }
 
 /*
@@ -117,18 +67,9 @@ static int pptp_find_own(const struct pptp_session *s, unsigned int side,
 static int pptp_find_peer(const struct pptp_session *s, unsigned int rcv,
 			  u16 id)
 {
-	int i;
-
 	if (rcv == PPTP_SIDE_REPLY)
 		return pptp_find_own(s, PPTP_SIDE_REPLY, id);
-
-	for (i = 0; i < s->ncalls; i++) {
-		const struct pptp_call *c = &s->calls[i];
-
-		if ((c->flags & PPTP_CALLF_WIRE) && c->wire_id == id)
-			return i;
-	}
-	return -1;
+	return pptp_calls_find(s, PPTP_KEY_WIRE, id);
 }
 
 /* Locate the call a call message refers to, from the sender's view. */
@@ -253,52 +194,18 @@ static void pptp_ctrl_step(struct pptp_session *s, const struct pptp_msg *m,
 	}
 }
 
-/* Make room for one more call; capacity doubles but never passes max. */
-static int pptp_calls_reserve(struct pptp_session *s,
-			      const struct pptp_step_in *in,
-			      const struct pptp_calls_ops *ops)
-{
-	struct pptp_call *p;
-	unsigned int n;
-
-	if (s->ncalls < s->cap)
-		return 0;
-	if (!ops || !ops->grow)
-		return -ENOMEM;
-	n = s->cap ? 2U * s->cap : PPTP_CALLS_INIT;
-	if (n > in->max_calls)
-		n = in->max_calls;
-	if (n <= s->cap)
-		return -ENOMEM;
-	p = ops->grow(s->calls, s->ncalls, n);
-	if (!p)
-		return -ENOMEM;
-	s->calls = p;
-	s->cap = n;
-	return 0;
-}
-
-/* ID of the ORIG endpoint became known: give it a wire ID. */
-static void pptp_orig_id_known(struct pptp_call *c,
-			       const struct pptp_step_in *in,
-			       struct pptp_step_out *out)
-{
-	if (in->nat) {
-		out->actions |= PPTP_ACT_ALLOC_WIRE;
-	} else {
-		c->wire_id = c->id[PPTP_SIDE_ORIG];
-		c->flags |= PPTP_CALLF_WIRE;
-	}
-}
-
-static void pptp_set_id(struct pptp_call *c, unsigned int side, u16 id,
-			const struct pptp_step_in *in,
+/* Record @side's ID of call @idx; an ORIG ID also needs a wire ID. */
+static void pptp_set_id(struct pptp_session *s, int idx, unsigned int side,
+			u16 id, const struct pptp_step_in *in,
 			struct pptp_step_out *out)
 {
-	c->id[side] = id;
-	c->flags |= pptp_id_flag(side);
-	if (side == PPTP_SIDE_ORIG)
-		pptp_orig_id_known(c, in, out);
+	pptp_calls_set_key(s, idx, pptp_side_key(side), id);
+	if (side != PPTP_SIDE_ORIG)
+		return;
+	if (in->nat)
+		out->actions |= PPTP_ACT_ALLOC_WIRE;
+	else
+		pptp_calls_set_key(s, idx, PPTP_KEY_WIRE, id);
 }
 
 /* OCRQ or ICRQ: the sender announces a new call with its own ID. */
@@ -320,14 +227,13 @@ static int pptp_call_new(struct pptp_session *s, const struct pptp_msg *m,
 		out->violation = PPTP_V_DUP_CALL;
 		return -1;
 	}
-	if (pptp_calls_reserve(s, in, ops)) {
+	if (pptp_calls_reserve(s, in->max_calls, ops)) {
 		out->violation = PPTP_V_NOMEM;
 		return -1;
 	}
 
-	idx = s->ncalls++;
+	idx = pptp_calls_add(s);
 	c = &s->calls[idx];
-	memset(c, 0, sizeof(*c));
 	if (m->type == PPTP_MSG_OCRQ) {
 		c->state = PPTP_CALL_OUT_REQUESTED;
 		c->pns_side = side;
@@ -336,7 +242,7 @@ static int pptp_call_new(struct pptp_session *s, const struct pptp_msg *m,
 		c->pns_side = !side;
 	}
 	c->start = in->now;
-	pptp_set_id(c, side, m->own_id, in, out);
+	pptp_set_id(s, idx, side, m->own_id, in, out);
 	return idx;
 }
 
@@ -424,7 +330,7 @@ static void pptp_call_step(struct pptp_session *s, const struct pptp_msg *m,
 			out->violation = PPTP_V_DUP_CALL;
 			return;
 		}
-		pptp_set_id(c, side, m->own_id, in, out);
+		pptp_set_id(s, idx, side, m->own_id, in, out);
 		if (m->type == PPTP_MSG_OCRP) {
 			c->state = PPTP_CALL_ESTABLISHED;
 			out->actions |= PPTP_ACT_EXPECT;

@@ -266,25 +266,17 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 	return NF_ACCEPT;
 }
 
-static struct pptp_call *pptp_alg_calls_grow(struct pptp_call *p,
-					     unsigned int old, unsigned int n)
+static void *pptp_alg_calls_alloc(size_t size)
 {
-	struct pptp_call *q = kmalloc_array(n, sizeof(*q), GFP_ATOMIC);
-
-	if (!q)
-		return NULL;
-	if (old)
-		memcpy(q, p, old * sizeof(*q));
-	kfree(p);
-	return q;
+	return kmalloc(size, GFP_ATOMIC | __GFP_NOWARN);
 }
 
-static void pptp_alg_calls_free(struct pptp_call *p)
+static void pptp_alg_calls_free(void *p)
 {
 	kfree(p);
 }
 
 static const struct pptp_calls_ops pptp_alg_calls_ops = {
-	.grow = pptp_alg_calls_grow,
+	.alloc = pptp_alg_calls_alloc,
 	.free = pptp_alg_calls_free,
 };

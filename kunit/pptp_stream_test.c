@@ -85,26 +85,18 @@ struct sg {
 	unsigned int drops;	/* strict-mode drops */
 };
 
-static struct pptp_call *sg_grow(struct pptp_call *p, unsigned int old,
-				 unsigned int n)
+static void *sg_alloc(size_t size)
 {
-	struct pptp_call *q = kmalloc_array(n, sizeof(*q), GFP_KERNEL);
-
-	if (!q)
-		return NULL;
-	if (old)
-		memcpy(q, p, old * sizeof(*q));
-	kfree(p);
-	return q;
+	return kmalloc(size, GFP_KERNEL);
 }
 
-static void sg_free(struct pptp_call *p)
+static void sg_free(void *p)
 {
 	kfree(p);
 }
 
 static const struct pptp_calls_ops sg_calls_ops = {
-	.grow = sg_grow,
+	.alloc = sg_alloc,
 	.free = sg_free,
 };
 

@@ -57,12 +57,24 @@ struct pptp_call {
 	u32 start;		/* caller's clock (seconds) at creation */
 };
 
-/* Allocation hooks, so the kernel uses GFP_ATOMIC and userspace realloc. */
+/*
+ * Allocation hooks, so the kernel uses GFP_ATOMIC and userspace malloc.
+ * One buffer holds the call array and its lookup indexes (pptp_calls.c).
+ */
 struct pptp_calls_ops {
-	/* Return a buffer for @n calls holding the first @old ones of @p. */
-	struct pptp_call *(*grow)(struct pptp_call *p, unsigned int old,
-				  unsigned int n);
-	void (*free)(struct pptp_call *p);
+	void *(*alloc)(size_t size);
+	void (*free)(void *p);
+};
+
+/* Most calls one control connection can hold (index slots are u16). */
+#define PPTP_CALLS_MAX		16384
+
+/* The three IDs a call can be looked up by. */
+enum pptp_call_key {
+	PPTP_KEY_ORIG = 0,	/* id[PPTP_SIDE_ORIG] */
+	PPTP_KEY_REPLY = 1,	/* id[PPTP_SIDE_REPLY] */
+	PPTP_KEY_WIRE,		/* wire_id */
+	PPTP_KEY_MAX,
 };
 
 struct pptp_session {
@@ -141,6 +153,19 @@ bool pptp_step_rewrite(const struct pptp_session *s, const struct pptp_msg *m,
 		       struct pptp_step_out *out);
 
 void pptp_call_set_wire(struct pptp_session *s, int idx, u16 wire_id);
+
+/* Index of the live call whose @key is @id, or -1 (O(1) expected). */
+int pptp_calls_find(const struct pptp_session *s, enum pptp_call_key key,
+		    u16 id);
+
+/* Used by the state machine: set a call's ID and index it. */
+void pptp_calls_set_key(struct pptp_session *s, int idx,
+			enum pptp_call_key key, u16 id);
+/* Room for one more call: 0, or -ENOMEM (limit or allocation). */
+int pptp_calls_reserve(struct pptp_session *s, unsigned int max_calls,
+		       const struct pptp_calls_ops *ops);
+/* Append a zeroed call after pptp_calls_reserve(); its index. */
+int pptp_calls_add(struct pptp_session *s);
 
 /* Remove call @idx (order of the others may change). */
 void pptp_call_release(struct pptp_session *s, int idx);

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the call table: the array and its three ID indexes must
+ * answer every lookup exactly as a linear scan of the array would, through
+ * growth, removal from the middle of probe clusters and release_all.
+ */
+#include <kunit/test.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pptp_alg/session.h"
+
+static void *ct_alloc(size_t size)
+{
+	void *p = kmalloc(size, GFP_KERNEL);
+
+	/* Garbage, not zeroes: the table must initialise what it uses. */
+	if (p)
+		memset(p, 0x5a, size);
+	return p;
+}
+
+static void ct_free(void *p)
+{
+	kfree(p);
+}
+
+static const struct pptp_calls_ops ct_ops = {
+	.alloc = ct_alloc,
+	.free = ct_free,
+};
+
+static const u8 ct_flag[PPTP_KEY_MAX] = {
+	PPTP_CALLF_ID_ORIG, PPTP_CALLF_ID_REPLY, PPTP_CALLF_WIRE,
+};
+
+static u16 ct_key(const struct pptp_call *c, unsigned int key)
+{
+	return key == PPTP_KEY_WIRE ? c->wire_id : c->id[key];
+}
+
+/* The reference answer: first call in array order with that key. */
+static int ct_linear(const struct pptp_session *s, unsigned int key, u16 id)
+{
+	int i;
+
+	for (i = 0; i < s->ncalls; i++)
+		if ((s->calls[i].flags & ct_flag[key]) &&
+		    ct_key(&s->calls[i], key) == id)
+			return i;
+	return -1;
+}
+
+static u32 ct_rand(u32 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* Every ID of the range, under every key, answers like the scan. */
+static unsigned int ct_check_all(struct kunit *test,
+				 const struct pptp_session *s, u16 range)
+{
+	unsigned int key, bad = 0;
+	u32 id;
+
+	for (key = 0; key < PPTP_KEY_MAX; key++)
+		for (id = 0; id < range; id++)
+			if (pptp_calls_find(s, key, id) !=
+			    ct_linear(s, key, id))
+				bad++;
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	return bad;
+}
+
+/*
+ * Random adds, key changes and removals with IDs from a small range, so
+ * that probe clusters are long and removals hit their middles; IDs stay
+ * unique per key as the state machine keeps them.
+ */
+static void ct_model(struct kunit *test, unsigned int max_calls, u16 range,
+		     unsigned int steps, u32 seed)
+{
+	struct pptp_session s;
+	unsigned int step, key, grows = 0;
+	u32 x = seed;
+	int idx;
+
+	pptp_session_init(&s);
+	for (step = 0; step < steps; step++) {
+		u32 r = ct_rand(&x);
+		u16 id = r % range;
+
+		key = (r >> 16) % PPTP_KEY_MAX;
+		if ((r >> 24) % 3 == 0 && s.ncalls) {
+			pptp_call_release(&s, (r >> 8) % s.ncalls);
+		} else if ((r >> 24) % 3 == 1 && s.ncalls) {
+			idx = (r >> 8) % s.ncalls;
+			if (ct_linear(&s, key, id) < 0)
+				pptp_calls_set_key(&s, idx, key, id);
+		} else if (s.ncalls < max_calls && ct_linear(&s, key, id) < 0) {
+			unsigned int cap = s.cap;
+			int err = pptp_calls_reserve(&s, max_calls, &ct_ops);
+
+			KUNIT_ASSERT_EQ(test, err, 0);
+			grows += s.cap != cap;
+			idx = pptp_calls_add(&s);
+			KUNIT_ASSERT_GE(test, idx, 0);
+			pptp_calls_set_key(&s, idx, key, id);
+		}
+		if (ct_check_all(test, &s, range))
+			break;
+	}
+	KUNIT_EXPECT_GT(test, grows, 0);
+	pptp_session_release_all(&s);
+	KUNIT_EXPECT_EQ(test, s.ncalls, 0);
+	ct_check_all(test, &s, range);
+	pptp_session_destroy(&s, &ct_ops);
+}
+
+static void pptp_calls_test_model_dense(struct kunit *test)
+{
+	ct_model(test, 12, 24, 3000, 0x12345678);
+}
+
+static void pptp_calls_test_model_wide(struct kunit *test)
+{
+	ct_model(test, 200, 1000, 3000, 0xcafef00d);
+}
+
+/* Full table: every ID of each key findable, the limit refused. */
+static void pptp_calls_test_full(struct kunit *test)
+{
+	struct pptp_session s;
+	unsigned int i;
+	int idx;
+
+	pptp_session_init(&s);
+	for (i = 0; i < 100; i++) {
+		KUNIT_ASSERT_EQ(test, pptp_calls_reserve(&s, 100, &ct_ops), 0);
+		idx = pptp_calls_add(&s);
+		KUNIT_ASSERT_EQ(test, idx, i);
+		/* Multiples of 256 share their low byte: clustered homes. */
+		pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG, i * 256);
+		pptp_calls_set_key(&s, idx, PPTP_KEY_REPLY, 65535 - i);
+		pptp_calls_set_key(&s, idx, PPTP_KEY_WIRE, i + 1);
+	}
+	KUNIT_EXPECT_EQ(test, s.cap, 100);
+	KUNIT_EXPECT_EQ(test, pptp_calls_reserve(&s, 100, &ct_ops), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, pptp_calls_add(&s), -1);
+	for (i = 0; i < 100; i++) {
+		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_ORIG,
+						      i * 256), i);
+		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_REPLY,
+						      65535 - i), i);
+		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_WIRE,
+						      i + 1), i);
+	}
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_WIRE, 0), -1);
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_MAX, 1), -1);
+
+	/* Remove the first 50 by ID; the calls moved into holes keep answering. */
+	for (i = 0; i < 50; i++)
+		pptp_call_release(&s, pptp_calls_find(&s, PPTP_KEY_ORIG,
+						      i * 256));
+	KUNIT_EXPECT_EQ(test, s.ncalls, 50);
+	for (i = 0; i < 100; i++) {
+		idx = pptp_calls_find(&s, PPTP_KEY_ORIG, i * 256);
+		if (i < 50) {
+			KUNIT_EXPECT_EQ(test, idx, -1);
+			continue;
+		}
+		KUNIT_ASSERT_GE(test, idx, 0);
+		KUNIT_EXPECT_EQ(test, s.calls[idx].id[PPTP_SIDE_ORIG], i * 256);
+		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_WIRE, i + 1),
+				idx);
+	}
+	pptp_session_destroy(&s, &ct_ops);
+	KUNIT_EXPECT_NULL(test, s.calls);
+}
+
+/* A key not set (flag clear) is never found, even if the field matches. */
+static void pptp_calls_test_unset_key(struct kunit *test)
+{
+	struct pptp_session s;
+	int idx;
+
+	pptp_session_init(&s);
+	KUNIT_ASSERT_EQ(test, pptp_calls_reserve(&s, 4, &ct_ops), 0);
+	idx = pptp_calls_add(&s);
+	pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG, 7);
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_ORIG, 7), idx);
+	/* id[REPLY] and wire_id are 0 but not known. */
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_REPLY, 0), -1);
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_WIRE, 0), -1);
+	/* Changing a key drops the old ID from the index. */
+	pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG, 8);
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_ORIG, 7), -1);
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_ORIG, 8), idx);
+	pptp_session_destroy(&s, &ct_ops);
+}
+
+static struct kunit_case pptp_calls_test_cases[] = {
+	KUNIT_CASE(pptp_calls_test_model_dense),
+	KUNIT_CASE(pptp_calls_test_model_wide),
+	KUNIT_CASE(pptp_calls_test_full),
+	KUNIT_CASE(pptp_calls_test_unset_key),
+	{}
+};
+
+static struct kunit_suite pptp_calls_test_suite = {
+	.name = "pptp_calls",
+	.test_cases = pptp_calls_test_cases,
+};
+
+kunit_test_suite(pptp_calls_test_suite);
+
+MODULE_LICENSE("GPL");
