@@ -30,15 +30,16 @@
  *  - invariants after every message and operation: ncalls <= max_calls
  *    and <= cap, call IDs unique per side, wire IDs unique, fake NAT
  *    table == wire IDs owned by live calls, hold_len <= DECIDE_LEN, skip
- *    bounded, the message's first min(len, PPTP_WIRE_DECIDE_LEN) bytes
- *    end inside the segment's new bytes, rewrite inside the segment,
+ *    bounded, the message's first pptp_msg_decide_len(type) bytes end
+ *    inside the segment's new bytes, rewrite inside the segment,
  *    replay always false, patches only inside resent bytes;
- *  - bytes (connection A): the glue counts a rewrite as done only when
- *    the field starts at or after pptp_stream_new_off() (checked equal to
- *    the harness's own count of resent bytes), records it with
+ *  - bytes (connection A): the glue places a rewrite with
+ *    pptp_stream_place_rewrite() against pptp_stream_new_off() (checked
+ *    equal to the harness's own count of resent bytes), records it with
  *    pptp_stream_note_rewrite() and implements ops->patch like
  *    kmod/stream.c.  A rewrite counted as done must have reached the
- *    first copy of the field (else nat_rewrite_failed would lie), and an
+ *    first copy of every byte it changes (else nat_rewrite_failed would
+ *    lie), and an
  *    identical resend (RESEND, OVERLAP's resent part) of bytes the stream
  *    accepted must go out exactly like their first copy, except fields
  *    rewritten more than PPTP_STREAM_REWRITES rewrites ago on that side
@@ -137,9 +138,11 @@ static void note_rewrite(struct conn *c, u32 pos, u16 old, u16 new)
 	r->pos = pos;
 	r->old_val = old;
 	r->new_val = new;
-	/* Neither byte of the field may have gone out untranslated. */
-	CHECK(pos + 1 >= HIST_MAX || (!got[s][pos] && !got[s][pos + 1]),
-	      "rewrite at %u counted as done, but the field went out in an earlier segment",
+	/* No byte the rewrite changes may have gone out untranslated. */
+	CHECK(pos + 1 >= HIST_MAX ||
+	      ((!got[s][pos] || !((old ^ new) & 0xff00)) &&
+	       (!got[s][pos + 1] || !((old ^ new) & 0x00ff))),
+	      "rewrite at %u counted as done, but a changed byte went out in an earlier segment",
 	      pos);
 }
 
@@ -294,8 +297,7 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 	CHECK(msg_off > -(int)PPTP_WIRE_DECIDE_LEN, "msg_off %d", msg_off);
 	/* Judged on the segment's new bytes that complete its head. */
 	{
-		int head = msg_off + (int)min_t(u32, m->len,
-						PPTP_WIRE_DECIDE_LEN);
+		int head = msg_off + (int)pptp_msg_decide_len(m->type);
 
 		CHECK(head <= (int)c->seg_len && head > (int)c->seen,
 		      "message head [%d,%d) not ending in new bytes [%u,%u)",
@@ -351,6 +353,8 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 	}
 	if (out.actions & PPTP_ACT_REWRITE) {
 		int off = msg_off + out.rw_off;
+		u16 old = out.rw_off == m->own_off ? m->own_id : m->peer_id;
+		unsigned int from, n;
 
 		CHECK(c->nat, "REWRITE without NAT");
 		CHECK(out.rw_off == PPTP_OFF_CALL_ID ||
@@ -360,11 +364,15 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 		CHECK(out.rw_off == m->own_off || out.rw_off == m->peer_off,
 		      "rewrite of a field that is no call ID");
 		CHECK(off + 2 <= (int)c->seg_len, "rewrite beyond segment");
-		if (off >= (int)c->seen) {
-			u16 old = out.rw_off == m->own_off ? m->own_id :
-							     m->peer_id;
+		if (pptp_stream_place_rewrite(off, c->seen, old, out.rw_val,
+					      &from, &n)) {
+			u8 val[2];
 
-			pptp_put16(c->seg + off, out.rw_val);
+			CHECK(from >= c->seen && from + n == (unsigned int)(off + 2),
+			      "placed at %u+%u, field at %d, new from %u",
+			      from, n, off, c->seen);
+			pptp_put16(val, out.rw_val);
+			memcpy(c->seg + from, val + 2 - n, n);
 			c->rw_ok++;
 			pptp_stream_note_rewrite(&c->st[c->side],
 						 c->isn[c->side] + c->seg_pos +

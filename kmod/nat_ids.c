@@ -104,7 +104,7 @@ static bool pptp_alg_claim(void *arg, u16 id)
 }
 
 int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
-			    u16 *out)
+			    u16 hint, u16 *out)
 {
 	struct pptp_alg_claim_ctx ctx = { .pn = pn, .ct = ct };
 	const struct pptp_callid_src src = {
@@ -112,7 +112,7 @@ int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
 		.claim = pptp_alg_claim,
 		.ctx = &ctx,
 	};
-	int err = pptp_callid_pick(&src, out);
+	int err = pptp_callid_pick_near(&src, hint, out);
 
 	if (err) {
 		pptp_alg_stat_inc(pn, ctx.nomem ? PPTP_STAT_NOMEM :

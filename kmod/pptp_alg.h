@@ -142,7 +142,7 @@ bool pptp_alg_gre_is_ours(struct pptp_alg_net *pn, struct nf_conn *gre);
 int pptp_alg_nat_ids_init(struct pptp_alg_net *pn);
 void pptp_alg_nat_ids_exit(struct pptp_alg_net *pn);
 int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
-			    u16 *out);
+			    u16 hint, u16 *out);
 void pptp_alg_nat_id_release(struct pptp_alg_net *pn, struct nf_conn *ct,
 			     u16 id);
 

@@ -36,3 +36,19 @@ int pptp_callid_pick(const struct pptp_callid_src *src, u16 *out)
 	}
 	return -ENOSPC;
 }
+
+int pptp_callid_pick_near(const struct pptp_callid_src *src, u16 hint,
+			  u16 *out)
+{
+	unsigned int i;
+	u16 id;
+
+	for (i = 0; i < PPTP_CALLID_NEAR_PROBES; i++) {
+		id = (hint & 0xff00) | (src->random(src->ctx) & 0xff);
+		if (id && src->claim(src->ctx, id)) {
+			*out = id;
+			return 0;
+		}
+	}
+	return pptp_callid_pick(src, out);
+}

@@ -28,6 +28,30 @@ static const u8 pptp_msg_lens[PPTP_MSG_TYPE_MAX + 1] = {
 	[PPTP_MSG_SLI]		= PPTP_LEN_SLI,
 };
 
+/*
+ * End of the last field pptp_msg_fields() decodes per type; a call-ID
+ * field ends the list wherever possible, so that the rewrite is decided
+ * in the segment holding the field's last byte.
+ */
+static const u8 pptp_msg_decide[PPTP_MSG_TYPE_MAX + 1] = {
+	[PPTP_MSG_SCCRQ]	= PPTP_OFF_VERSION + 2,
+	[PPTP_MSG_SCCRP]	= PPTP_OFF_SCCRP_RESULT + 1,
+	[PPTP_MSG_STOPCCRQ]	= PPTP_WIRE_HDR_LEN,
+	[PPTP_MSG_STOPCCRP]	= PPTP_OFF_STOPCCRP_RESULT + 1,
+	[PPTP_MSG_ECHORQ]	= PPTP_WIRE_HDR_LEN,
+	[PPTP_MSG_ECHORP]	= PPTP_WIRE_HDR_LEN,
+	[PPTP_MSG_OCRQ]		= PPTP_OFF_CALL_ID + 2,
+	[PPTP_MSG_OCRP]		= PPTP_OFF_OCRP_RESULT + 1,
+	[PPTP_MSG_ICRQ]		= PPTP_OFF_CALL_ID + 2,
+	[PPTP_MSG_ICRP]		= PPTP_OFF_ICRP_RESULT + 1,
+	[PPTP_MSG_ICCN]		= PPTP_OFF_PEER_ID_NOTIFY + 2,
+	[PPTP_MSG_CCRQ]		= PPTP_OFF_CALL_ID + 2,
+	/* The CDN result is not decoded: nothing depends on it. */
+	[PPTP_MSG_CDN]		= PPTP_OFF_CALL_ID + 2,
+	[PPTP_MSG_WEN]		= PPTP_OFF_PEER_ID_NOTIFY + 2,
+	[PPTP_MSG_SLI]		= PPTP_OFF_PEER_ID_NOTIFY + 2,
+};
+
 static const char * const pptp_msg_names[PPTP_MSG_TYPE_MAX + 1] = {
 	[PPTP_MSG_SCCRQ]	= "SCCRQ",
 	[PPTP_MSG_SCCRP]	= "SCCRP",
@@ -51,6 +75,13 @@ unsigned int pptp_msg_type_len(unsigned int type)
 	if (type == 0 || type > PPTP_MSG_TYPE_MAX)
 		return 0;
 	return pptp_msg_lens[type];
+}
+
+unsigned int pptp_msg_decide_len(unsigned int type)
+{
+	if (type == 0 || type > PPTP_MSG_TYPE_MAX)
+		return 0;
+	return pptp_msg_decide[type];
 }
 
 const char *pptp_msg_type_name(unsigned int type)
@@ -106,7 +137,6 @@ static void pptp_msg_fields(struct pptp_msg *m, const u8 *buf)
 		break;
 	case PPTP_MSG_CDN:
 		pptp_msg_set_own(m, buf);
-		m->result = buf[PPTP_OFF_CDN_RESULT];
 		break;
 	case PPTP_MSG_ICCN:
 	case PPTP_MSG_WEN:

@@ -105,7 +105,9 @@ static bool pptp_stream_head(struct pptp_stream *st, unsigned int *off,
 	if (r == PPTP_PARSE_NEED_MORE && need <= PPTP_WIRE_MAX_MSG_LEN &&
 	    need > st->hold_len) {
 		msg_len = need;
-		want = min_t(unsigned int, msg_len, PPTP_WIRE_DECIDE_LEN);
+		/* The header was valid, so the type is known and its size. */
+		want = pptp_msg_decide_len(pptp_get16(st->hold +
+						      PPTP_WIRE_OFF_MSG_TYPE));
 		take = min_t(unsigned int, want - st->hold_len, *len);
 		if (take && ops->read(ctx, *off, st->hold + st->hold_len,
 				      take)) {
@@ -207,6 +209,24 @@ static void pptp_stream_repatch(struct pptp_stream *st, u32 seq,
 			ops->patch(ctx, s - seq, new);
 		}
 	}
+}
+
+bool pptp_stream_place_rewrite(int off, unsigned int new_off, u16 old_val,
+			       u16 new_val, unsigned int *from,
+			       unsigned int *n)
+{
+	unsigned int b;
+
+	for (b = 0; b < 2 && off + (int)b < (int)new_off; b++) {
+		u8 shift = b ? 0 : 8;
+
+		if (((old_val ^ new_val) >> shift) & 0xff)
+			return false;
+	}
+	/* Both bytes gone and unchanged: nothing to write. */
+	*from = b < 2 ? off + b : 0;
+	*n = 2 - b;
+	return true;
 }
 
 enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,

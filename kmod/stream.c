@@ -47,18 +47,20 @@ static void pptp_alg_rewrite(struct pptp_alg_seg *c, const struct pptp_msg *m,
 {
 	int off = msg_off + out->rw_off;
 	u16 old = out->rw_off == m->own_off ? m->own_id : m->peer_id;
+	unsigned int from, n;
 	u8 val[2];
 
-	if (off < (int)c->new_off) {
+	if (!pptp_stream_place_rewrite(off, c->new_off, old, out->rw_val,
+				       &from, &n)) {
 		/*
-		 * The field's first copy left untranslated, before the message
-		 * could be judged: patching a resend would only mix IDs.
+		 * A byte that must change went out before the message could
+		 * be judged: patching only the rest would mix two IDs.
 		 */
 		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
 		return;
 	}
 	pptp_put16(val, out->rw_val);
-	if (!pptp_alg_mangle(c, off, val, 2)) {
+	if (n && !pptp_alg_mangle(c, from, val + 2 - n, n)) {
 		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
 		return;
 	}
@@ -137,7 +139,7 @@ static bool pptp_alg_seg_message(void *ctx, const struct pptp_msg *m,
 	if (out.actions & PPTP_ACT_ALLOC_WIRE) {
 		u16 wire;
 
-		if (pptp_alg_nat_id_reserve(c->pn, c->ct, &wire)) {
+		if (pptp_alg_nat_id_reserve(c->pn, c->ct, m->own_id, &wire)) {
 			/*
 			 * No free ID: the real one could collide with another
 			 * endpoint's translated ID and draw its GRE, and a drop

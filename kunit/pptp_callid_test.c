@@ -233,7 +233,44 @@ static void pptp_callid_test_uniform(struct kunit *test)
 	KUNIT_EXPECT_LT(test, chi_x1000, 37700);
 }
 
+/*
+ * pptp_callid_pick_near() keeps the hint's high byte while that block
+ * has room (so a split call-ID field can still be translated), never
+ * hands out 0, and falls back to the whole space once the block is full.
+ */
+static void pptp_callid_test_near(struct kunit *test)
+{
+	struct fake *f = fake_new(test, 0xbead);
+	struct pptp_callid_src src;
+	unsigned int i, in_block = 0;
+	u16 id;
+
+	fake_src(&src, f);
+	for (i = 0; i < 255; i++) {
+		KUNIT_ASSERT_EQ(test, pptp_callid_pick_near(&src, 0x0042, &id),
+				0);
+		KUNIT_ASSERT_NE(test, id, 0);
+		in_block += (id & 0xff00) == 0;
+	}
+	/* Block 0x00xx has 255 usable IDs; random probes find most. */
+	KUNIT_EXPECT_GT(test, in_block, 200);
+	KUNIT_EXPECT_EQ(test, f->nzero, 0);
+	KUNIT_EXPECT_EQ(test, f->used[0], 0);
+
+	/* A full block: the next ID comes from elsewhere. */
+	for (i = 0x1200; i <= 0x12ff; i++)
+		f->used[i] = 1;
+	KUNIT_ASSERT_EQ(test, pptp_callid_pick_near(&src, 0x1234, &id), 0);
+	KUNIT_EXPECT_NE(test, id & 0xff00, 0x1200);
+	KUNIT_EXPECT_EQ(test, id, f->last);
+
+	/* An empty block: the first probe lands there. */
+	KUNIT_ASSERT_EQ(test, pptp_callid_pick_near(&src, 0xab00, &id), 0);
+	KUNIT_EXPECT_EQ(test, id & 0xff00, 0xab00);
+}
+
 static struct kunit_case pptp_callid_test_cases[] = {
+	KUNIT_CASE(pptp_callid_test_near),
 	KUNIT_CASE(pptp_callid_test_unique),
 	KUNIT_CASE(pptp_callid_test_exhausted),
 	KUNIT_CASE(pptp_callid_test_one_free),

@@ -329,7 +329,7 @@ static const struct field_case field_cases[] = {
 	{ PPTP_MSG_ICRP,	0,	0x55,	12, 0x1122,	14, 0x3344 },
 	{ PPTP_MSG_ICCN,	0,	0,	NF, 0,		12, 0x1122 },
 	{ PPTP_MSG_CCRQ,	0,	0,	12, 0x1122,	NF, 0 },
-	{ PPTP_MSG_CDN,		0,	0x33,	12, 0x1122,	NF, 0 },
+	{ PPTP_MSG_CDN,		0,	0,	12, 0x1122,	NF, 0 },
 	{ PPTP_MSG_WEN,		0,	0,	NF, 0,		12, 0x1122 },
 	{ PPTP_MSG_SLI,		0,	0,	NF, 0,		12, 0x1122 },
 };
@@ -367,6 +367,53 @@ static void pptp_msg_test_fields(struct kunit *test)
 		if (m.peer_off != NF)
 			KUNIT_EXPECT_EQ(test, pptp_get16(b + m.peer_off),
 					m.peer_id);
+	}
+}
+
+/*
+ * The stream walker judges a message on its first pptp_msg_decide_len()
+ * bytes and zero-fills the rest: that must decode exactly like the whole
+ * message, for every type, whatever the later bytes hold.  And the
+ * decide length ends with the type's last call-ID field where it can.
+ */
+static void pptp_msg_test_decide_len(struct kunit *test)
+{
+	static const u8 want[PPTP_MSG_TYPE_MAX + 1] = {
+		[PPTP_MSG_SCCRQ] = 14, [PPTP_MSG_SCCRP] = 15,
+		[PPTP_MSG_STOPCCRQ] = 12, [PPTP_MSG_STOPCCRP] = 13,
+		[PPTP_MSG_ECHORQ] = 12, [PPTP_MSG_ECHORP] = 12,
+		[PPTP_MSG_OCRQ] = 14, [PPTP_MSG_OCRP] = 17,
+		[PPTP_MSG_ICRQ] = 14, [PPTP_MSG_ICRP] = 17,
+		[PPTP_MSG_ICCN] = 14, [PPTP_MSG_CCRQ] = 14,
+		[PPTP_MSG_CDN] = 14, [PPTP_MSG_WEN] = 14, [PPTP_MSG_SLI] = 14,
+	};
+	u8 *b = kunit_kzalloc(test, BUF_LEN, GFP_KERNEL);
+	u8 *z = kunit_kzalloc(test, BUF_LEN, GFP_KERNEL);
+	struct pptp_msg mb, mz;
+	unsigned int type, len, d, fill;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	KUNIT_EXPECT_EQ(test, pptp_msg_decide_len(0), 0);
+	KUNIT_EXPECT_EQ(test, pptp_msg_decide_len(PPTP_MSG_TYPE_MAX + 1), 0);
+	for (type = 1; type <= PPTP_MSG_TYPE_MAX; type++) {
+		d = pptp_msg_decide_len(type);
+		KUNIT_EXPECT_EQ_MSG(test, d, want[type], "%s",
+				    pptp_msg_type_name(type));
+		KUNIT_EXPECT_LE(test, d, PPTP_WIRE_DECIDE_LEN);
+		for (fill = 0; fill < 256; fill += 0x55) {
+			len = build(b, type);
+			memset(b + d, fill, len - d);
+			memset(z, 0, len);
+			memcpy(z, b, d);
+			KUNIT_ASSERT_EQ(test, pptp_msg_parse(b, len, &mb, NULL),
+					PPTP_PARSE_OK);
+			KUNIT_ASSERT_EQ(test, pptp_msg_parse(z, len, &mz, NULL),
+					PPTP_PARSE_OK);
+			KUNIT_EXPECT_EQ_MSG(test, memcmp(&mb, &mz, sizeof(mb)),
+					    0, "%s fill %u",
+					    pptp_msg_type_name(type), fill);
+		}
 	}
 }
 
@@ -465,6 +512,7 @@ static struct kunit_case pptp_msg_test_cases[] = {
 	KUNIT_CASE(pptp_msg_test_bad_msg_type),
 	KUNIT_CASE(pptp_msg_test_trailing),
 	KUNIT_CASE(pptp_msg_test_fields),
+	KUNIT_CASE(pptp_msg_test_decide_len),
 	KUNIT_CASE(pptp_msg_test_fields_values),
 	KUNIT_CASE(pptp_msg_test_fuzz),
 	{}

@@ -10,11 +10,12 @@
 # expectations must appear, and split_messages, retransmits and gap_drops
 # must move.
 #
-# The pieces are cut before byte 12 of each message so the call-ID field
-# travels with the end of its message (a field whose first byte left in an
-# earlier segment cannot be translated: see kunit pptp_stream_test
-# split_field).  netem starts only after SCCRQ/SCCRP (see README,
-# Robustness: the first payload segment fixes the stream origin).
+# OCRQ and CCRQ are cut between the two bytes of their call-ID field, and
+# the PAC's OCRP between the two bytes of its peer-call-ID field: the
+# router judges each message on the field's last byte and translates it
+# across the boundary (the translated ID keeps the real one's high byte;
+# see kunit pptp_stream_test split_field).  netem starts only after
+# SCCRQ/SCCRP (see README, Robustness).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 
@@ -46,7 +47,7 @@ run_once() {
 	: >"$WORK/pac.log"
 	rm -f "$WORK/go"
 	ns_exec "$NS_S" python3 "$RAW" pac --bind 10.0.2.2 --port 1723 \
-		--log "$WORK/pac.log" >/dev/null 2>&1 &
+		--pieces --log "$WORK/pac.log" >/dev/null 2>&1 &
 	local pac=$!
 	wait_listen "$NS_S" 1723 30 || { log_fail "$label: PAC did not start"; return; }
 	snap S0
@@ -86,6 +87,9 @@ run_once() {
 	log "$label: PAC saw OCRQ call ID $seen (real $CID, nat_id ${nat_id:-?})"
 	check "$label: PAC saw a translated ID" test -n "$seen" -a "$seen" != "$CID"
 	[[ -n $nat_id ]] && check "$label: PAC's ID is the table's nat_id" test "$seen" = "$nat_id"
+	# The field was cut between its bytes: only the low one may differ.
+	check "$label: translated ID keeps the real high byte" \
+		test "$((${seen:-0} >> 8))" -eq "$((CID >> 8))"
 	if [[ -n $netem ]]; then
 		ns_exec "$NS_C" tc qdisc del dev c0 root
 		ns_exec "$NS_S" tc qdisc del dev s0 root

@@ -28,4 +28,17 @@ struct pptp_callid_src {
  */
 int pptp_callid_pick(const struct pptp_callid_src *src, u16 *out);
 
+/* Random probes for an ID sharing @hint's high byte. */
+#define PPTP_CALLID_NEAR_PROBES	16
+
+/*
+ * Like pptp_callid_pick(), but first try IDs with the same high byte as
+ * @hint (the ID being translated): a translation that only changes the
+ * low byte can still be made when a segment boundary splits the field
+ * and its high byte has already been forwarded.  Falls back to the whole
+ * space, so it fails only when pptp_callid_pick() would.
+ */
+int pptp_callid_pick_near(const struct pptp_callid_src *src, u16 hint,
+			  u16 *out);
+
 #endif /* PPTP_ALG_CALLID_H */

@@ -28,7 +28,7 @@ enum pptp_parse {
 struct pptp_msg {
 	u16 len;		/* total length, equals the type's size */
 	u8 type;		/* enum pptp_msg_type */
-	u8 result;		/* result code where the type has one, else 0 */
+	u8 result;		/* SCCRP, StopCCRP, OCRP, ICRP result, else 0 */
 	u16 version;		/* SCCRQ/SCCRP only, else 0 */
 	u16 own_id;		/* sender's own call ID, if own_off is set */
 	u16 peer_id;		/* receiver's call ID, if peer_off is set */
@@ -50,6 +50,14 @@ enum pptp_parse pptp_msg_parse(const u8 *buf, unsigned int avail,
 
 /* Exact size of a message type, 0 for an unknown type. */
 unsigned int pptp_msg_type_len(unsigned int type);
+
+/*
+ * Leading bytes of a message of @type that the parser decodes (so that
+ * the state machine and the call-ID rewrite can decide on them): the end
+ * of the type's last decoded field, PPTP_WIRE_HDR_LEN for types with none.
+ * At most PPTP_WIRE_DECIDE_LEN; 0 for an unknown type.
+ */
+unsigned int pptp_msg_decide_len(unsigned int type);
 
 /* Short name ("SCCRQ", "OCRP", ...) for logs and counters; "?" if unknown. */
 const char *pptp_msg_type_name(unsigned int type);

@@ -7,7 +7,7 @@
  *
  * Boundaries are tracked by sequence number from the connection's initial
  * sequence numbers, so any segmentation works.  A message is judged once
- * its first PPTP_WIRE_DECIDE_LEN bytes are in (held across segments if
+ * its first pptp_msg_decide_len() bytes are in (held across segments if
  * need be); the rest of its body is skipped.  Bytes seen before
  * (retransmissions) are never parsed again: the call-ID rewrites made in
  * them are remembered by sequence number and repeated byte for byte, so a
@@ -62,9 +62,9 @@ struct pptp_stream_ops {
 	/* Copy @len payload bytes from offset @off; 0 or negative error. */
 	int (*read)(void *ctx, unsigned int off, u8 *buf, unsigned int len);
 	/*
-	 * A message whose first PPTP_WIRE_DECIDE_LEN bytes (or all of it if
-	 * shorter) are in.  @msg_off is the payload offset of its first
-	 * byte, negative when it began in an earlier segment.  @replay is
+	 * A message whose first pptp_msg_decide_len(type) bytes are in.
+	 * @msg_off is the payload offset of its first byte, negative when
+	 * it began in an earlier segment.  @replay is
 	 * always false (kept for callers written against the first API).
 	 * Return false to stop parsing this segment (the connection is no
 	 * longer inspected).
@@ -114,6 +114,20 @@ static inline unsigned int pptp_stream_new_off(const struct pptp_stream *st,
 		return 0;
 	return (unsigned int)delta < len ? (unsigned int)delta : len;
 }
+
+/*
+ * Where to write a rewrite of the 16-bit field holding @old_val, which
+ * starts at payload offset @off of the segment (negative: in an earlier
+ * segment), when payload bytes before @new_off were sent before.  Bytes
+ * of the field that already went out cannot change any more, so the
+ * rewrite is possible only if @new_val keeps them (a translated call ID
+ * normally keeps the high byte: see pptp_callid_pick_near()).  Returns
+ * false if not; else the field's bytes [*@from - @off, 2) go to payload
+ * offset *@from, *@n of them.
+ */
+bool pptp_stream_place_rewrite(int off, unsigned int new_off, u16 old_val,
+			       u16 new_val, unsigned int *from,
+			       unsigned int *n);
 
 /* Feed one segment of @len payload bytes starting at sequence @seq. */
 enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,

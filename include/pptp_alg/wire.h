@@ -25,13 +25,13 @@
 #define PPTP_WIRE_MAX_MSG_LEN		220
 
 /*
- * Every field this module reads or rewrites lies in a message's first 18
- * bytes (the last is the OCRP/ICRP result code at offset 16), so a message
- * is judged as soon as they are in: less to buffer, and a call-ID field is
- * rewritten in the segment that carries it unless a segment boundary falls
- * between the field and byte 17.
+ * Every field this module reads or rewrites lies in a message's first 17
+ * bytes (the last is the OCRP/ICRP result code at offset 16).  A message
+ * is judged as soon as the bytes its type needs are in
+ * (pptp_msg_decide_len(), at most this), so that a call-ID field is
+ * normally decided in the segment that carries its last byte.
  */
-#define PPTP_WIRE_DECIDE_LEN		18
+#define PPTP_WIRE_DECIDE_LEN		17
 
 enum pptp_msg_type {
 	PPTP_MSG_SCCRQ = 1,	/* Start-Control-Connection-Request */

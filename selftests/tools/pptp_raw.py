@@ -4,10 +4,11 @@
 
 Plain TCP sockets, hand-built RFC 2637 messages (valid and hostile).
 
-  pptp_raw.py pac   --bind A --port P [--own-id N] [--log F]
+  pptp_raw.py pac   --bind A --port P [--own-id N] [--log F] [--pieces]
         PAC server: answers SCCRQ/OCRQ/ICRQ/EchoRQ/CCRQ/StopCCRQ, logs
         every call ID it receives ("rx TYPE own=.. peer=.."), serves
-        any number of connections until killed.
+        any number of connections until killed.  --pieces writes OCRP
+        in two pieces cut inside its peer-call-ID field.
   pptp_raw.py pns   --to A --port P --call-id N [--pieces] [--go FILE]
         PNS client: SCCRQ, OCRQ(call-id), checks that OCRP's peer call ID
         is its own, holds, then CCRQ/CDN and StopCCRQ.  --pieces writes
@@ -166,6 +167,8 @@ def pac_conn(args, c, lf):
     """PAC answering whatever a PNS asks."""
     rd = Reader(c)
     own = args.own_id
+    if args.pieces:
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         while True:
             m = rd.get(timeout=3600)
@@ -176,7 +179,9 @@ def pac_conn(args, c, lf):
             if t == SCCRQ:
                 c.sendall(msg(SCCRP, res=1))
             elif t == OCRQ:
-                c.sendall(msg(OCRP, own=own, peer=cid, res=1))
+                # Cut between the two bytes of the peer call ID (14-15).
+                send(c, msg(OCRP, own=own, peer=cid, res=1),
+                     [15] if args.pieces else None)
                 own += 1
             elif t == ICRQ:
                 c.sendall(msg(ICRP, own=own, peer=cid, res=1))
@@ -231,16 +236,16 @@ def cmd_pns(args):
         while not os.path.exists(args.go) and time.time() < end:
             time.sleep(0.05)
     cid = args.call_id
-    # Cuts before byte 12: the call-ID field arrives with the end of the
-    # message, so the router can translate it (see kunit split_field).
-    send(s, msg(OCRQ, own=cid), [3, 7, 12] if args.pieces else None)
+    # The last cut splits the call-ID field (bytes 12-13): the router
+    # passes the high byte and translates the low one (kunit split_field).
+    send(s, msg(OCRQ, own=cid), [3, 7, 13] if args.pieces else None)
     own, peer = expect(rd, OCRP, "pns")
     print("ocrp pac_id=%d peer=%d" % (own, peer), flush=True)
     ok = peer == cid
     send(s, msg(ECHORQ), [2, 9] if args.pieces else None)
     expect(rd, ECHORP, "pns")
     time.sleep(args.hold)
-    send(s, msg(CCRQ, own=cid), [6, 12] if args.pieces else None)
+    send(s, msg(CCRQ, own=cid), [6, 13] if args.pieces else None)
     expect(rd, CDN, "pns")
     send(s, msg(STOPCCRQ), [1, 11] if args.pieces else None)
     expect(rd, STOPCCRP, "pns")
