@@ -280,6 +280,57 @@ static int f_read(void *ctx, unsigned int off, u8 *buf, unsigned int len)
 	return 0;
 }
 
+/* kmod/stream.c pptp_alg_rewrite(): field at payload offset @off. */
+static void f_rewrite(struct conn *c, int off, u16 old, u16 new)
+{
+	unsigned int from, n;
+	u8 val[2];
+
+	if (pptp_stream_rewritten(&c->st[c->side],
+				  c->isn[c->side] + c->seg_pos + off, new))
+		return;		/* done by f_held() */
+	if (!pptp_stream_place_rewrite(off, c->seen, old, new, &from, &n)) {
+		c->rw_failed++;
+		return;
+	}
+	CHECK(from >= c->seen && from + n == (unsigned int)(off + 2),
+	      "placed at %u+%u, field at %d, new from %u", from, n, off,
+	      c->seen);
+	pptp_put16(val, new);
+	memcpy(c->seg + from, val + 2 - n, n);
+	c->rw_ok++;
+	pptp_stream_note_rewrite(&c->st[c->side],
+				 c->isn[c->side] + c->seg_pos + off, old, new);
+	note_rewrite(c, c->seg_pos + off, old, new);
+}
+
+/* kmod/stream.c pptp_alg_seg_held(). */
+static void f_held(void *ctx, const u8 *head, unsigned int len, int msg_off)
+{
+	struct conn *c = ctx;
+	struct pptp_step_in in = {
+		.side = c->side, .nat = c->nat, .max_calls = c->max_calls,
+		.now = 7,
+	};
+	struct pptp_step_out out;
+	unsigned int from, n;
+	struct pptp_msg m;
+	int off;
+
+	CHECK(len > PPTP_WIRE_HDR_LEN && len < PPTP_WIRE_DECIDE_LEN,
+	      "held %u bytes", len);
+	CHECK(msg_off + (int)len == (int)c->seg_len, "held head at %d+%u of %u",
+	      msg_off, len, c->seg_len);
+	if (!pptp_step_early_rewrite(&c->s, head, len, &in, &m, &out))
+		return;
+	off = msg_off + out.rw_off;
+	CHECK(out.rw_off == PPTP_OFF_PEER_ID_REPLY && off + 2 <= (int)c->seg_len,
+	      "early rewrite at %d", off);
+	if (pptp_stream_place_rewrite(off, c->seen, m.peer_id, out.rw_val,
+				      &from, &n))
+		f_rewrite(c, off, m.peer_id, out.rw_val);
+}
+
 static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 		      bool replay)
 {
@@ -354,7 +405,6 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 	if (out.actions & PPTP_ACT_REWRITE) {
 		int off = msg_off + out.rw_off;
 		u16 old = out.rw_off == m->own_off ? m->own_id : m->peer_id;
-		unsigned int from, n;
 
 		CHECK(c->nat, "REWRITE without NAT");
 		CHECK(out.rw_off == PPTP_OFF_CALL_ID ||
@@ -364,23 +414,7 @@ static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
 		CHECK(out.rw_off == m->own_off || out.rw_off == m->peer_off,
 		      "rewrite of a field that is no call ID");
 		CHECK(off + 2 <= (int)c->seg_len, "rewrite beyond segment");
-		if (pptp_stream_place_rewrite(off, c->seen, old, out.rw_val,
-					      &from, &n)) {
-			u8 val[2];
-
-			CHECK(from >= c->seen && from + n == (unsigned int)(off + 2),
-			      "placed at %u+%u, field at %d, new from %u",
-			      from, n, off, c->seen);
-			pptp_put16(val, out.rw_val);
-			memcpy(c->seg + from, val + 2 - n, n);
-			c->rw_ok++;
-			pptp_stream_note_rewrite(&c->st[c->side],
-						 c->isn[c->side] + c->seg_pos +
-						 off, old, out.rw_val);
-			note_rewrite(c, c->seg_pos + off, old, out.rw_val);
-		} else {
-			c->rw_failed++;
-		}
+		f_rewrite(c, off, old, out.rw_val);
 		if (e) {
 			e->rw_val = out.rw_val;
 			e->rw_pos = c->seg_pos + msg_off + out.rw_off;
@@ -454,6 +488,7 @@ static const struct pptp_stream_ops f_ops = {
 	.malformed = f_malformed,
 	.event = f_event,
 	.patch = f_patch,
+	.held = f_held,
 };
 
 static enum pptp_stream_verdict feed(struct conn *c, int side, u32 pos,

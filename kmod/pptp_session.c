@@ -113,6 +113,45 @@ bool pptp_step_rewrite(const struct pptp_session *s, const struct pptp_msg *m,
 	return true;
 }
 
+bool pptp_step_early_rewrite(const struct pptp_session *s, const u8 *head,
+			     unsigned int len, const struct pptp_step_in *in,
+			     struct pptp_msg *m, struct pptp_step_out *out)
+{
+	unsigned int type, pns, want;
+	const struct pptp_call *c;
+	int idx;
+
+	if (!in->nat || in->side != PPTP_SIDE_REPLY ||
+	    s->state != PPTP_SESS_ESTABLISHED ||
+	    len < PPTP_OFF_PEER_ID_REPLY + 2 || len > PPTP_OFF_OCRP_RESULT)
+		return false;
+	type = pptp_get16(head + PPTP_WIRE_OFF_MSG_TYPE);
+	if (type != PPTP_MSG_OCRP && type != PPTP_MSG_ICRP)
+		return false;
+
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->len = pptp_msg_type_len(type);
+	m->own_off = PPTP_MSG_NO_FIELD;
+	m->peer_off = PPTP_OFF_PEER_ID_REPLY;
+	m->peer_id = pptp_get16(head + PPTP_OFF_PEER_ID_REPLY);
+	idx = pptp_calls_find(s, PPTP_KEY_WIRE, m->peer_id);
+	if (idx < 0)
+		return false;
+	/* Only where the judgement would find the call waiting for it. */
+	c = &s->calls[idx];
+	pns = type == PPTP_MSG_OCRP ? !in->side : in->side;
+	want = type == PPTP_MSG_OCRP ? PPTP_CALL_OUT_REQUESTED :
+				       PPTP_CALL_IN_REQUESTED;
+	if (c->pns_side != pns || c->state != want)
+		return false;
+
+	out->actions = 0;
+	out->violation = PPTP_V_NONE;
+	out->call = idx;
+	return pptp_step_rewrite(s, m, in, idx, out);
+}
+
 /* Enter UNINSPECTED: a protocol we do not know is left alone entirely. */
 static void pptp_uninspect(struct pptp_session *s, struct pptp_step_out *out)
 {

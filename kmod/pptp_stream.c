@@ -34,6 +34,18 @@ void pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
 	st->rw_next = (st->rw_next + 1) % PPTP_STREAM_REWRITES;
 }
 
+bool pptp_stream_rewritten(const struct pptp_stream *st, u32 seq,
+			   u16 new_val)
+{
+	unsigned int i;
+
+	for (i = 0; i < PPTP_STREAM_REWRITES; i++)
+		if (st->rw[i].seq == seq && st->rw[i].new_val == new_val &&
+		    st->rw[i].old_val != new_val)
+			return true;
+	return false;
+}
+
 void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len)
 {
 	u32 end = seq + len;
@@ -169,8 +181,12 @@ static void pptp_stream_parse_new(struct pptp_stream *st, unsigned int off,
 		if (!pptp_stream_head(st, &off, &len, ops, ctx))
 			return;
 	}
-	if (!st->lost && (st->hold_len || st->skip))
-		ops->event(ctx, PPTP_STREAM_SPLIT);
+	if (st->lost || (!st->hold_len && !st->skip))
+		return;
+	ops->event(ctx, PPTP_STREAM_SPLIT);
+	/* A held head has a valid header once it passed PPTP_WIRE_HDR_LEN. */
+	if (ops->held && st->hold_len > PPTP_WIRE_HDR_LEN)
+		ops->held(ctx, st->hold, st->hold_len, (int)off - st->hold_len);
 }
 
 /* Do resent bytes [seq, seq + len) overlap what strict mode refused? */

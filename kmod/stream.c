@@ -47,9 +47,13 @@ static void pptp_alg_rewrite(struct pptp_alg_seg *c, const struct pptp_msg *m,
 {
 	int off = msg_off + out->rw_off;
 	u16 old = out->rw_off == m->own_off ? m->own_id : m->peer_id;
+	struct pptp_stream *st = &c->conn->dir[c->dir];
 	unsigned int from, n;
 	u8 val[2];
 
+	/* Done while the message was held (pptp_alg_seg_held()). */
+	if (pptp_stream_rewritten(st, c->seq + off, out->rw_val))
+		return;
 	if (!pptp_stream_place_rewrite(off, c->new_off, old, out->rw_val,
 				       &from, &n)) {
 		/*
@@ -66,8 +70,7 @@ static void pptp_alg_rewrite(struct pptp_alg_seg *c, const struct pptp_msg *m,
 	}
 	pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITES);
 	/* A resend of these bytes must go out the same way. */
-	pptp_stream_note_rewrite(&c->conn->dir[c->dir], c->seq + off, old,
-				 out->rw_val);
+	pptp_stream_note_rewrite(st, c->seq + off, old, out->rw_val);
 }
 
 static void pptp_alg_count_violation(struct pptp_alg_seg *c,
@@ -103,6 +106,36 @@ static int pptp_alg_seg_read(void *ctx, unsigned int off, u8 *buf,
 	return skb_copy_bits(c->skb, c->dataoff + off, buf, len);
 }
 
+static void pptp_alg_step_in(const struct pptp_alg_seg *c,
+			     struct pptp_step_in *in)
+{
+	in->side = c->dir == IP_CT_DIR_ORIGINAL ? PPTP_SIDE_ORIG :
+						  PPTP_SIDE_REPLY;
+	in->nat = c->ct->status & IPS_SRC_NAT;
+	in->replay = false;
+	in->max_calls = READ_ONCE(c->pn->tun.max_calls);
+	in->now = pptp_alg_now();
+}
+
+/* A message head waits for its next segment: translate what can be. */
+static void pptp_alg_seg_held(void *ctx, const u8 *head, unsigned int len,
+			      int msg_off)
+{
+	struct pptp_alg_seg *c = ctx;
+	struct pptp_step_out out;
+	struct pptp_step_in in;
+	unsigned int from, n;
+	struct pptp_msg m;
+
+	pptp_alg_step_in(c, &in);
+	if (!pptp_step_early_rewrite(&c->conn->sess, head, len, &in, &m, &out))
+		return;
+	/* If it cannot be placed now, the judgement counts the failure. */
+	if (pptp_stream_place_rewrite(msg_off + out.rw_off, c->new_off,
+				      m.peer_id, out.rw_val, &from, &n))
+		pptp_alg_rewrite(c, &m, msg_off, &out);
+}
+
 /* One complete, well-formed message; false stops the segment's walk. */
 static bool pptp_alg_seg_message(void *ctx, const struct pptp_msg *m,
 				 int msg_off, bool replay)
@@ -110,15 +143,11 @@ static bool pptp_alg_seg_message(void *ctx, const struct pptp_msg *m,
 	struct pptp_alg_seg *c = ctx;
 	struct pptp_alg_conn *conn = c->conn;
 	struct pptp_session *s = &conn->sess;
-	struct pptp_step_in in = {
-		.side = c->dir == IP_CT_DIR_ORIGINAL ? PPTP_SIDE_ORIG :
-						       PPTP_SIDE_REPLY,
-		.nat = c->ct->status & IPS_SRC_NAT,
-		.replay = replay,
-		.max_calls = READ_ONCE(c->pn->tun.max_calls),
-		.now = pptp_alg_now(),
-	};
 	struct pptp_step_out out;
+	struct pptp_step_in in;
+
+	pptp_alg_step_in(c, &in);
+	in.replay = replay;
 
 	if (!replay)
 		pptp_alg_stat_inc(c->pn, pptp_alg_msg_stat(m->type, c->dir));
@@ -229,6 +258,7 @@ static const struct pptp_stream_ops pptp_alg_seg_ops = {
 	.message = pptp_alg_seg_message,
 	.malformed = pptp_alg_seg_malformed,
 	.event = pptp_alg_seg_event,
+	.held = pptp_alg_seg_held,
 };
 
 /* Called with conn->lock held; returns the verdict for the segment. */

@@ -87,6 +87,8 @@ struct sg {
 	unsigned int replay_flag;	/* callbacks with replay == true */
 	unsigned int rw_ok, rw_failed, rw_oob, msgs, patches, patch_oob;
 	unsigned int drops;	/* strict-mode drops */
+	unsigned int helds;	/* held() callbacks */
+	unsigned int early_done; /* judged rewrites already made by held() */
 };
 
 static void *sg_alloc(size_t size)
@@ -151,6 +153,19 @@ static void sg_rewrite(struct sg *g, const struct pptp_msg *m, int msg_off,
 	bool ok;
 	u8 val[2];
 
+	if (pptp_stream_rewritten(&g->st[g->side],
+				  g->isn[g->side] + g->seg_pos + off,
+				  out->rw_val)) {
+		/* Done while the message was held (sg_held). */
+		if (e) {
+			e->rw_val = out->rw_val;
+			e->rw_old = old;
+			e->rw_pos = g->seg_pos + off;
+			e->rw_ok = true;
+		}
+		g->early_done++;
+		return;
+	}
 	ok = pptp_stream_place_rewrite(off, g->new_off, old, out->rw_val,
 				       &from, &n);
 	if (e) {
@@ -231,6 +246,26 @@ static bool sg_message(void *ctx, const struct pptp_msg *m, int msg_off,
 	return true;
 }
 
+/* kmod/stream.c pptp_alg_seg_held(). */
+static void sg_held(void *ctx, const u8 *head, unsigned int len, int msg_off)
+{
+	struct sg *g = ctx;
+	struct pptp_step_in in = {
+		.side = g->side, .nat = g->nat, .max_calls = g->max_calls,
+		.now = 1,
+	};
+	struct pptp_step_out out;
+	unsigned int from, n;
+	struct pptp_msg m;
+
+	g->helds++;
+	if (!pptp_step_early_rewrite(&g->s, head, len, &in, &m, &out))
+		return;
+	if (pptp_stream_place_rewrite(msg_off + out.rw_off, g->new_off,
+				      m.peer_id, out.rw_val, &from, &n))
+		sg_rewrite(g, &m, msg_off, &out, NULL);
+}
+
 static void sg_malformed(void *ctx, enum pptp_parse r, bool replay)
 {
 	struct sg *g = ctx;
@@ -268,6 +303,7 @@ static const struct pptp_stream_ops sg_ops = {
 	.malformed = sg_malformed,
 	.event = sg_event,
 	.patch = sg_patch,
+	.held = sg_held,
 };
 
 static struct sg *sg_new_opt(struct kunit *test, bool nat, const u8 *o,
@@ -536,7 +572,10 @@ static u32 conv_decide_end(const struct conv *c, unsigned int i)
  * Largest end of a chunk starting at @pos on @side that brings in the
  * deciding byte of no message of a later turn of that side (a turn is a
  * run of messages of one side in conversation order): the other side's
- * messages in between must reach the machine first.
+ * messages in between must reach the machine first.  An OCRP/ICRP from
+ * REPLY gets none of its bytes in before that: it answers a request the
+ * router must have forwarded first, and its peer field is translated as
+ * soon as the field is in (held()).
  */
 static u32 chunk_limit(const struct conv *c, int side, u32 pos)
 {
@@ -549,9 +588,17 @@ static u32 chunk_limit(const struct conv *c, int side, u32 pos)
 	for (j = i; j + 1 < c->n && c->side[j + 1] == side; j++)
 		;
 	/* First message of the side's next turn. */
-	for (j = j + 1; j < c->n; j++)
-		if (c->side[j] == side)
-			return conv_decide_end(c, j) - 1;
+	for (j = j + 1; j < c->n; j++) {
+		const u8 *b = c->buf[side] + c->start[j];
+		unsigned int type = pptp_get16(b + PPTP_WIRE_OFF_MSG_TYPE);
+
+		if (c->side[j] != side)
+			continue;
+		if (side == REPLY &&
+		    (type == PPTP_MSG_OCRP || type == PPTP_MSG_ICRP))
+			return c->start[j];
+		return conv_decide_end(c, j) - 1;
+	}
 	return c->len[side];
 }
 
@@ -672,9 +719,16 @@ static void expect_same_log(struct kunit *test, const struct sg *ref,
 	}
 }
 
-/* Stream position of the byte on which log entry @e was judged. */
+/*
+ * Stream position of the byte on which log entry @e's rewrite was
+ * decided: the message's deciding byte, except for the peer field of an
+ * OCRP/ICRP from REPLY, translated as soon as the field is in (held()).
+ */
 static u32 ent_decide_pos(const struct sg_ent *e)
 {
+	if (e->side == REPLY && e->rw_pos == e->msg_pos + PPTP_OFF_PEER_ID_REPLY &&
+	    (e->type == PPTP_MSG_OCRP || e->type == PPTP_MSG_ICRP))
+		return e->rw_pos + 1;
 	return e->msg_pos + pptp_msg_decide_len(e->type) - 1;
 }
 
@@ -889,9 +943,9 @@ static void check_chunked(struct kunit *test, const struct chunk_opts *o,
 }
 
 /*
- * (b) Byte by byte: every message is split.  A field the message is
- * judged on at its own last byte is still translated (its unchanged high
- * byte went out first); a field followed by a result code is not.
+ * (b) Byte by byte: every message is split.  A field decided at its own
+ * last byte is still translated (its unchanged high byte went out
+ * first); only an own call ID followed by a result code is not.
  */
 static void pptp_stream_test_bytewise(struct kunit *test)
 {
@@ -904,10 +958,15 @@ static void pptp_stream_test_bytewise(struct kunit *test)
 	conv_build(&c, true);
 	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
 	run_chunked(test, &c, g, &o);
-	/* OCRQ x3, ICCN, ICRQ, WEN, CCRQ, CDN: the field ends the head. */
-	KUNIT_EXPECT_EQ(test, g->rw_ok, 8);
-	/* OCRP x3, ICRP x2, OCRP: the result code (byte 16) comes after. */
-	KUNIT_EXPECT_EQ(test, g->rw_failed, 6);
+	/*
+	 * OCRQ x3, ICCN, ICRQ, WEN, CCRQ, CDN: the field ends the head;
+	 * OCRP x3 and ICRP from REPLY: the peer field, translated as soon
+	 * as it is in (held()).
+	 */
+	KUNIT_EXPECT_EQ(test, g->rw_ok, 12);
+	KUNIT_EXPECT_EQ(test, g->early_done, 4);
+	/* ICRP, OCRP from ORIG: a new own ID, judged on the result code. */
+	KUNIT_EXPECT_EQ(test, g->rw_failed, 2);
 	/* Every byte but a message's last leaves a message open. */
 	for (i = 0; i < c.n; i++)
 		splits += c.end[i] - c.start[i] - 1;
@@ -932,8 +991,8 @@ static void pptp_stream_test_random_chunks(struct kunit *test)
  * judged at its last byte: it is translated wherever the cut falls, also
  * between its two bytes (the first segment carries the unchanged high
  * byte, the second the new low byte).  The OCRP's peer call ID (bytes
- * 14-15) is judged at the result code: only a cut between the field and
- * the result code (16) leaves it untranslated.
+ * 14-15) is translated as soon as it is in, before the result code (16)
+ * that the message is judged on: every cut translates it too.
  */
 static void pptp_stream_test_split_field(struct kunit *test)
 {
@@ -976,16 +1035,14 @@ static void pptp_stream_test_split_field(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, g->msgs, 6);
 		KUNIT_EXPECT_EQ(test, g->s.calls[0].state,
 				PPTP_CALL_ESTABLISHED);
-		if (cut == PPTP_OFF_OCRP_RESULT) {
-			KUNIT_EXPECT_EQ_MSG(test, g->rw_failed, 1, "cut %u", cut);
-			/* The PNS sees the wire ID, not its own. */
-			KUNIT_EXPECT_EQ_MSG(test, pptp_get16(g->out[REPLY] + c.start[5] + 14),
-					    SG_WIRE(0x1001, 1), "cut %u", cut);
-		} else {
-			KUNIT_EXPECT_EQ_MSG(test, g->rw_failed, 0, "cut %u", cut);
-			KUNIT_EXPECT_EQ_MSG(test, pptp_get16(g->out[REPLY] + c.start[5] + 14),
-					    0x1001, "cut %u", cut);
-		}
+		KUNIT_EXPECT_EQ_MSG(test, g->rw_failed, 0, "cut %u", cut);
+		/* The PNS sees its own ID. */
+		KUNIT_EXPECT_EQ_MSG(test, pptp_get16(g->out[REPLY] + c.start[5] + 14),
+				    0x1001, "cut %u", cut);
+		/* Cut right before the result code: held() did it. */
+		KUNIT_EXPECT_EQ_MSG(test, g->early_done,
+				    cut == PPTP_OFF_OCRP_RESULT ? 1 : 0,
+				    "cut %u", cut);
 		KUNIT_EXPECT_EQ(test, g->mismatch, 0);
 		sg_done(g);
 		kunit_kfree(test, g);
@@ -1111,7 +1168,7 @@ static void pptp_stream_test_replay_identical(struct kunit *test)
 		for (j = 0; j < ref->nlog; j++) {
 			const struct sg_ent *e = &ref->log[j];
 			u32 f = e->rw_pos - e->msg_pos;
-			u32 d = pptp_msg_decide_len(e->type);
+			u32 d = ent_decide_pos(e) + 1 - e->msg_pos;
 
 			if ((e->actions & PPTP_ACT_REWRITE) && cut < d &&
 			    rw_fails(f, cut, e->rw_old, e->rw_val))

@@ -11,10 +11,11 @@
 # must move.
 #
 # OCRQ and CCRQ are cut between the two bytes of their call-ID field, and
-# the PAC's OCRP between the two bytes of its peer-call-ID field: the
-# router judges each message on the field's last byte and translates it
-# across the boundary (the translated ID keeps the real one's high byte;
-# see kunit pptp_stream_test split_field).  netem starts only after
+# the PAC's OCRP between the two bytes of its peer-call-ID field and again
+# before its result code: the router decides each field on its last byte
+# (OCRP's peer field before the message is judged, as soon as it is in)
+# and translates it across the boundary (the translated ID keeps the real
+# one's high byte; see kunit pptp_stream_test split_field).  netem starts only after
 # SCCRQ/SCCRP (see README, Robustness).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"

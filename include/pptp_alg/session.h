@@ -152,6 +152,18 @@ bool pptp_step_rewrite(const struct pptp_session *s, const struct pptp_msg *m,
 		       const struct pptp_step_in *in, int idx,
 		       struct pptp_step_out *out);
 
+/*
+ * The head of a message not judged yet, cut by a segment boundary: an
+ * OCRP/ICRP from the REPLY endpoint whose peer-call-ID field (bytes
+ * 14-15) is in but whose result code (byte 16) is not.  Translating that
+ * field is a lookup the result cannot change, so it is computed now,
+ * while the field's low byte is still in flight.  On true, @m holds the
+ * field (type, peer_off, peer_id) and @out the rewrite (REWRITE action).
+ */
+bool pptp_step_early_rewrite(const struct pptp_session *s, const u8 *head,
+			     unsigned int len, const struct pptp_step_in *in,
+			     struct pptp_msg *m, struct pptp_step_out *out);
+
 void pptp_call_set_wire(struct pptp_session *s, int idx, u16 wire_id);
 
 /* Index of the live call whose @key is @id, or -1 (O(1) expected). */

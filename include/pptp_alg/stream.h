@@ -76,6 +76,13 @@ struct pptp_stream_ops {
 	void (*event)(void *ctx, enum pptp_stream_event ev);
 	/* Optional: overwrite payload byte @off of a resent segment. */
 	void (*patch)(void *ctx, unsigned int off, u8 val);
+	/*
+	 * Optional: the segment ended inside the head of a message that is
+	 * not judged yet; its first @len bytes (header valid, @len below
+	 * pptp_msg_decide_len()) start at payload offset @msg_off.
+	 */
+	void (*held)(void *ctx, const u8 *head, unsigned int len,
+		     int msg_off);
 };
 
 enum pptp_stream_verdict {
@@ -91,6 +98,10 @@ void pptp_stream_sync(struct pptp_stream *st, u32 seq);
 /* Remember that the 16-bit field at @seq went out as @new_val. */
 void pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
 			      u16 new_val);
+
+/* Was the field at @seq already rewritten to @new_val (a remembered one)? */
+bool pptp_stream_rewritten(const struct pptp_stream *st, u32 seq,
+			   u16 new_val);
 
 /* Strict mode dropped [@seq, @seq + @len): refuse its resends too. */
 void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len);

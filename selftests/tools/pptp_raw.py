@@ -8,7 +8,8 @@ Plain TCP sockets, hand-built RFC 2637 messages (valid and hostile).
         PAC server: answers SCCRQ/OCRQ/ICRQ/EchoRQ/CCRQ/StopCCRQ, logs
         every call ID it receives ("rx TYPE own=.. peer=.."), serves
         any number of connections until killed.  --pieces writes OCRP
-        in two pieces cut inside its peer-call-ID field.
+        in three pieces: cut inside its peer-call-ID field and right
+        before its result code.
   pptp_raw.py pns   --to A --port P --call-id N [--pieces] [--go FILE]
         PNS client: SCCRQ, OCRQ(call-id), checks that OCRP's peer call ID
         is its own, holds, then CCRQ/CDN and StopCCRQ.  --pieces writes
@@ -179,9 +180,10 @@ def pac_conn(args, c, lf):
             if t == SCCRQ:
                 c.sendall(msg(SCCRP, res=1))
             elif t == OCRQ:
-                # Cut between the two bytes of the peer call ID (14-15).
+                # Cut between the two bytes of the peer call ID (14-15)
+                # and before the result code (16).
                 send(c, msg(OCRP, own=own, peer=cid, res=1),
-                     [15] if args.pieces else None)
+                     [15, 16] if args.pieces else None)
                 own += 1
             elif t == ICRQ:
                 c.sendall(msg(ICRP, own=own, peer=cid, res=1))
