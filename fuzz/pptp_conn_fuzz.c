@@ -37,7 +37,9 @@
  *    pptp_stream_place_rewrite() against pptp_stream_new_off() (checked
  *    equal to the harness's own count of resent bytes), records it with
  *    pptp_stream_note_rewrite() and implements ops->patch like
- *    kmod/stream.c.  A rewrite counted as done must have reached the
+ *    kmod/stream.c (but not its pptp_alg_alloc_wire() fallback of keeping
+ *    a real ID that left untranslated: that would make the mirror's wire
+ *    IDs differ).  A rewrite counted as done must have reached the
  *    first copy of every byte it changes (else nat_rewrite_failed would
  *    lie), and an
  *    identical resend (RESEND, OVERLAP's resent part) of bytes the stream

@@ -74,10 +74,9 @@ static u32 pptp_alg_claim_random(void *ctx)
 static bool pptp_alg_claim(void *arg, u16 id)
 {
 	struct pptp_alg_claim_ctx *ctx = arg;
+	struct pptp_alg_wire_key key;
 	struct pptp_alg_wire_id *w;
 	int err;
-
-	struct pptp_alg_wire_key key;
 
 	if (ctx->nomem)
 		return false;
@@ -120,6 +119,15 @@ int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
 		return ctx.nomem ? -ENOMEM : err;
 	}
 	return 0;
+}
+
+int pptp_alg_nat_id_claim(struct pptp_alg_net *pn, struct nf_conn *ct, u16 id)
+{
+	struct pptp_alg_claim_ctx ctx = { .pn = pn, .ct = ct };
+
+	if (id && pptp_alg_claim(&ctx, id))
+		return 0;
+	return ctx.nomem ? -ENOMEM : -EEXIST;
 }
 
 void pptp_alg_nat_id_release(struct pptp_alg_net *pn, struct nf_conn *ct,

@@ -143,6 +143,8 @@ int pptp_alg_nat_ids_init(struct pptp_alg_net *pn);
 void pptp_alg_nat_ids_exit(struct pptp_alg_net *pn);
 int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
 			    u16 hint, u16 *out);
+/* Reserve exactly @id: 0, -EEXIST (taken) or -ENOMEM. */
+int pptp_alg_nat_id_claim(struct pptp_alg_net *pn, struct nf_conn *ct, u16 id);
 void pptp_alg_nat_id_release(struct pptp_alg_net *pn, struct nf_conn *ct,
 			     u16 id);
 

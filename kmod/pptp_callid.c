@@ -45,7 +45,8 @@ int pptp_callid_pick_near(const struct pptp_callid_src *src, u16 hint,
 
 	for (i = 0; i < PPTP_CALLID_NEAR_PROBES; i++) {
 		id = (hint & 0xff00) | (src->random(src->ctx) & 0xff);
-		if (id && src->claim(src->ctx, id)) {
+		/* The hint itself would translate nothing. */
+		if (id && id != hint && src->claim(src->ctx, id)) {
 			*out = id;
 			return 0;
 		}

@@ -42,8 +42,14 @@ static bool pptp_alg_mangle(struct pptp_alg_seg *c, unsigned int off,
 					off, len, (const char *)val, len);
 }
 
+/*
+ * Patch the rewrite @out of @m's field.  @early: the message is not judged
+ * yet (pptp_alg_seg_held()); a failure is then left to the judgement to
+ * count, once.
+ */
 static void pptp_alg_rewrite(struct pptp_alg_seg *c, const struct pptp_msg *m,
-			     int msg_off, const struct pptp_step_out *out)
+			     int msg_off, const struct pptp_step_out *out,
+			     bool early)
 {
 	int off = msg_off + out->rw_off;
 	u16 old = out->rw_off == m->own_off ? m->own_id : m->peer_id;
@@ -60,12 +66,14 @@ static void pptp_alg_rewrite(struct pptp_alg_seg *c, const struct pptp_msg *m,
 		 * A byte that must change went out before the message could
 		 * be judged: patching only the rest would mix two IDs.
 		 */
-		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
+		if (!early)
+			pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
 		return;
 	}
 	pptp_put16(val, out->rw_val);
 	if (n && !pptp_alg_mangle(c, from, val + 2 - n, n)) {
-		pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
+		if (!early)
+			pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
 		return;
 	}
 	pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITES);
@@ -117,6 +125,37 @@ static void pptp_alg_step_in(const struct pptp_alg_seg *c,
 	in->now = pptp_alg_now();
 }
 
+#define PPTP_ALG_NO_WIRE	0	/* no free ID: the caller sends 0 */
+
+/*
+ * A translated ID for the new call ID in @m's own field.  Normally a free
+ * one sharing the real ID's high byte.  If a byte that ID would change has
+ * already gone out (a segment boundary inside the head of an OCRP/ICRP,
+ * judged on its result code), the peer got the real ID: keep it as the
+ * translated one when it is free, so both ends agree on the call.
+ * Returns 0 with *@wire set (PPTP_ALG_NO_WIRE when the space is full),
+ * or -EEXIST when the real ID went out but is taken.
+ */
+static int pptp_alg_alloc_wire(struct pptp_alg_seg *c,
+			       const struct pptp_msg *m, int msg_off, u16 *wire)
+{
+	unsigned int from, n;
+
+	if (pptp_alg_nat_id_reserve(c->pn, c->ct, m->own_id, wire)) {
+		*wire = PPTP_ALG_NO_WIRE;
+		return 0;
+	}
+	if (pptp_stream_place_rewrite(msg_off + m->own_off, c->new_off,
+				      m->own_id, *wire, &from, &n))
+		return 0;
+	pptp_alg_nat_id_release(c->pn, c->ct, *wire);
+	if (pptp_alg_nat_id_claim(c->pn, c->ct, m->own_id))
+		return -EEXIST;
+	pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_ID_KEPT);
+	*wire = m->own_id;
+	return 0;
+}
+
 /* A message head waits for its next segment: translate what can be. */
 static void pptp_alg_seg_held(void *ctx, const u8 *head, unsigned int len,
 			      int msg_off)
@@ -124,16 +163,11 @@ static void pptp_alg_seg_held(void *ctx, const u8 *head, unsigned int len,
 	struct pptp_alg_seg *c = ctx;
 	struct pptp_step_out out;
 	struct pptp_step_in in;
-	unsigned int from, n;
 	struct pptp_msg m;
 
 	pptp_alg_step_in(c, &in);
-	if (!pptp_step_early_rewrite(&c->conn->sess, head, len, &in, &m, &out))
-		return;
-	/* If it cannot be placed now, the judgement counts the failure. */
-	if (pptp_stream_place_rewrite(msg_off + out.rw_off, c->new_off,
-				      m.peer_id, out.rw_val, &from, &n))
-		pptp_alg_rewrite(c, &m, msg_off, &out);
+	if (pptp_step_early_rewrite(&c->conn->sess, head, len, &in, &m, &out))
+		pptp_alg_rewrite(c, &m, msg_off, &out, true);
 }
 
 /* One complete, well-formed message; false stops the segment's walk. */
@@ -168,7 +202,13 @@ static bool pptp_alg_seg_message(void *ctx, const struct pptp_msg *m,
 	if (out.actions & PPTP_ACT_ALLOC_WIRE) {
 		u16 wire;
 
-		if (pptp_alg_nat_id_reserve(c->pn, c->ct, m->own_id, &wire)) {
+		if (pptp_alg_alloc_wire(c, m, msg_off, &wire)) {
+			/* The real ID left and is another endpoint's. */
+			pptp_alg_stat_inc(c->pn, PPTP_STAT_NAT_REWRITE_FAILED);
+			pptp_alg_conn_end_call(c->pn, conn, out.call);
+			return true;
+		}
+		if (wire == PPTP_ALG_NO_WIRE) {
 			/*
 			 * No free ID: the real one could collide with another
 			 * endpoint's translated ID and draw its GRE, and a drop
@@ -177,17 +217,16 @@ static bool pptp_alg_seg_message(void *ctx, const struct pptp_msg *m,
 			 */
 			out.rw_off = m->own_off;
 			out.rw_val = 0;
-			pptp_alg_rewrite(c, m, msg_off, &out);
+			pptp_alg_rewrite(c, m, msg_off, &out, false);
 			pptp_alg_conn_end_call(c->pn, conn, out.call);
 			return true;
 		}
 		pptp_call_set_wire(s, out.call, wire);
-		s->calls[out.call].flags |= PPTP_CALLF_WIRE_OWNED;
 		pptp_step_rewrite(s, m, &in, out.call, &out);
 	}
 
 	if (out.actions & PPTP_ACT_REWRITE)
-		pptp_alg_rewrite(c, m, msg_off, &out);
+		pptp_alg_rewrite(c, m, msg_off, &out, false);
 
 	if (out.actions & PPTP_ACT_EXPECT && out.call >= 0) {
 		pptp_alg_stat_inc(c->pn, PPTP_STAT_CALLS_SETUP);

@@ -13,6 +13,8 @@
 static int pptp_alg_one = 1;
 static int pptp_alg_timeout_max = 5 * 24 * 3600;
 static int pptp_alg_max_calls_limit = PPTP_ALG_MAX_CALLS_LIMIT;
+/* Beyond it the call table itself refuses calls (as NOMEM). */
+static_assert(PPTP_ALG_MAX_CALLS_LIMIT <= PPTP_CALLS_MAX);
 
 enum {
 	PPTP_SYSCTL_GRE_TIMEOUT,

@@ -11,8 +11,11 @@
  * through pptp_session_step(), wire IDs come from a deterministic counter
  * and keep the real ID's high byte (as pptp_callid_pick_near() prefers),
  * the segment is patched where pptp_stream_place_rewrite() says (a
- * failure, as nat_rewrite_failed counts it, when it refuses) and every
- * rewrite is recorded
+ * failure, as nat_rewrite_failed counts it, when it refuses; the kernel's
+ * fallback of keeping the real ID for a new call whose translated ID
+ * could not be placed, pptp_alg_alloc_wire(), is not mirrored: it makes
+ * later wire IDs depend on the segmentation, and robust_pac_opens.sh
+ * covers it) and every rewrite is recorded
  * with pptp_stream_note_rewrite() at the field's sequence number;
  * ops->patch writes into the glue's own copy of the segment.  In strict
  * mode a malformed message, a violation or a lost stream drops the segment

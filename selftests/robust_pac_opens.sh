@@ -6,12 +6,18 @@
 # the SYN.  Topology: a PAC inside, behind the PAT router, opens TCP to a
 # PNS outside (the PAC is conntrack's ORIG side and its call IDs are the
 # ones translated).  Flow: SCCRQ/SCCRP from the PAC, an incoming call
-# ICRQ(PAC) / ICRP(PNS) / ICCN(PAC), then an outgoing call requested by
-# the PNS over the same connection: OCRQ(PNS) / OCRP(PAC).
+# ICRQ(PAC) / ICRP(PNS) / ICCN(PAC), then two outgoing calls requested by
+# the PNS over the same connection: OCRQ(PNS) / OCRP(PAC).  The second
+# OCRP is written in two pieces cut before its result code, so its call ID
+# has left when the router judges it: the router keeps the PAC's real ID
+# as the translated one (nat_id_kept) instead of picking one the PNS
+# never saw.
 #
-# Checks: calls table says pns=reply for both calls with the right IDs and
-# the PAC's translated nat_id, the PNS saw only translated PAC IDs, the
-# PAC got its real ID back in ICRP's peer field, GRE expectations exist.
+# Checks: calls table says pns=reply for all calls with the right IDs and
+# the PAC's translated nat_id, the PNS saw only translated PAC IDs (the
+# real one for the split OCRP, matching the table), the PAC got its real
+# ID back in ICRP's peer field, GRE expectations exist, including the one
+# keyed on the kept ID.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 
@@ -37,7 +43,7 @@ timeout 60 ip netns exec "$NS_C" python3 "$RAW" pac-client --to 10.0.2.2 \
 	--port 1723 --call-id $PAC_ID --hold 4 >"$WORK/pac.out" 2>&1 &
 PAC=$!
 
-wait_for 15 grep -q "^ocrq" "$WORK/pac.out" || log_fail "call flow did not complete"
+wait_for 15 grep -q "^ocrq2" "$WORK/pac.out" || log_fail "call flow did not complete"
 sleep 0.5
 calls=$(ns_exec "$NS_R" cat "$PROC_DIR/calls")
 exp=$(ct_expect_list "$NS_R")
@@ -51,10 +57,16 @@ check "incoming call: ESTABLISHED after ICCN" grep -q "state=ESTABLISHED" <<<"$i
 check "outgoing call from the PNS: pns=reply" grep -q "pns=reply" <<<"$out_line"
 check "outgoing call: pac_id is the PAC's real ID" grep -q "pac_id=$((PAC_ID + 1)) " <<<"$out_line"
 check "outgoing call: ESTABLISHED after OCRP" grep -q "state=ESTABLISHED" <<<"$out_line"
+out2_line=$(grep " pns_id=$((PNS_ID + 2)) " <<<"$calls")
+check "split OCRP: ESTABLISHED" grep -q "state=ESTABLISHED" <<<"$out2_line"
+check "split OCRP: the PAC's real ID kept as nat_id" \
+	grep -q "pac_id=$((PAC_ID + 2)) nat_id=$((PAC_ID + 2)) " <<<"$out2_line"
+check "split OCRP: GRE towards the PAC expected on its real ID" \
+	grep -qi "dstkey=0x$(printf '%x' $((PAC_ID + 2)))" <<<"$exp"
 nat_in=$(sed -n 's/.*nat_id=\([0-9-]*\).*/\1/p' <<<"$in_line")
 nat_out=$(sed -n 's/.*nat_id=\([0-9-]*\).*/\1/p' <<<"$out_line")
 log "nat_id: incoming $nat_in, outgoing $nat_out"
-check "GRE expectations present" test "$(grep -Eci "gre|proto=47" <<<"$exp")" -ge 2
+check "GRE expectations present" test "$(grep -Eci "gre|proto=47" <<<"$exp")" -ge 4
 
 wait $PAC
 check "PAC got its real ID back in ICRP peer-call-ID" test $? -eq 0
@@ -66,8 +78,12 @@ check "PNS saw a translated ICRQ call ID ($icrq, nat_id $nat_in)" \
 	test -n "$icrq" -a "$icrq" != "$PAC_ID" -a "$icrq" = "$nat_in"
 check "PNS saw a translated OCRP call ID ($ocrp, nat_id $nat_out)" \
 	test -n "$ocrp" -a "$ocrp" != "$((PAC_ID + 1))" -a "$ocrp" = "$nat_out"
+ocrp2=$(awk '$2 == "OCRP" { n++; if (n == 2) { sub("own=", "", $3); print $3; exit } }' "$WORK/pns.log")
+check "PNS saw the PAC's real ID in the split OCRP ($ocrp2)" test "$ocrp2" = "$((PAC_ID + 2))"
+check "nat_id_kept counted" test "$(stat_get "$NS_R" nat_id_kept || echo 0)" -ge 1
+check "no rewrite failed" test "$(stat_get "$NS_R" nat_rewrite_failed || echo 0)" -eq 0
 s1_calls=$(stat_get "$NS_R" calls_setup || echo 0)
-check "calls_setup +$((s1_calls - s0_calls)) >= 2" test $((s1_calls - s0_calls)) -ge 2
+check "calls_setup +$((s1_calls - s0_calls)) >= 3" test $((s1_calls - s0_calls)) -ge 3
 log "stats: $(stat_dump "$NS_R" | awk '$2 != 0' | tr '\n' ' ')"
 check "no kernel warnings" dmesg_check
 ksft_finish

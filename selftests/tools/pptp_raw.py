@@ -15,10 +15,13 @@ Plain TCP sockets, hand-built RFC 2637 messages (valid and hostile).
         is its own, holds, then CCRQ/CDN and StopCCRQ.  --pieces writes
         every message in small pieces (TCP_NODELAY).
   pptp_raw.py pac-client --to A --port P --call-id N [--hold S]
-        PAC that opens TCP: SCCRQ, ICRQ(call-id), ICCN; answers OCRQ.
+        PAC that opens TCP: SCCRQ, ICRQ(call-id), ICCN; answers OCRQs
+        with OCRP(call-id + 1, + 2, ...), the second one in two pieces
+        cut after its peer-call-ID field (byte 16, before the result).
   pptp_raw.py pns-server --bind A --port P --call-id N [--log F]
         PNS that accepts: answers SCCRQ, ICRQ (with ICRP), after ICCN
-        sends an OCRQ(call-id + 1) and logs the OCRP.
+        sends an OCRQ(call-id + 1), after its OCRP an OCRQ(call-id + 2),
+        and logs everything it receives.
   pptp_raw.py attack --to A --port P --scenario NAME [--max-calls N]
         one hostile control connection (see SCENARIOS).
   pptp_raw.py many  --to A --port P --count N [--hold S] [--pause-file F]
@@ -216,6 +219,8 @@ def pns_server_conn(args, c, lf):
                 c.sendall(msg(ICRP, own=args.call_id, peer=cid, res=1))
             elif t == ICCN:
                 c.sendall(msg(OCRQ, own=args.call_id + 1))
+            elif t == OCRP and peer == args.call_id + 1:
+                c.sendall(msg(OCRQ, own=args.call_id + 2))
             elif t == STOPCCRQ:
                 c.sendall(msg(STOPCCRP, res=1))
     except (OSError, ValueError):
@@ -271,6 +276,12 @@ def cmd_pac_client(args):
     pown, _ = expect(rd, OCRQ, "pac-client")
     s.sendall(msg(OCRP, own=cid + 1, peer=pown, res=1))
     print("ocrq pns_id=%d" % pown, flush=True)
+    # And a second one: this OCRP's own call ID (bytes 12-13) leaves in
+    # a segment before the result code (16) the router judges it on.
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    pown2, _ = expect(rd, OCRQ, "pac-client")
+    send(s, msg(OCRP, own=cid + 2, peer=pown2, res=1), [16])
+    print("ocrq2 pns_id=%d" % pown2, flush=True)
     time.sleep(args.hold)
     s.sendall(msg(STOPCCRQ))
     expect(rd, STOPCCRP, "pac-client")
