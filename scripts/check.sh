@@ -20,11 +20,13 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP" || exit 1
 RES=${PPTP_CHECK_DIR:-${TMPDIR:-/tmp}/pptp-alg-check}
 VM_TIMEOUT=${PPTP_CHECK_VM_TIMEOUT:-2700}
+K612_RES=${PPTP_CHECK_612_DIR:-${TMPDIR:-/tmp}/pptp-alg-check-612}
 
 PASSED=0
 FAILED=0
 SKIPPED=0
 FAILED_LOGS=()
+FAILED_STAGES=()
 T0=$SECONDS
 
 rm -rf "$RES"
@@ -54,6 +56,7 @@ stage() {
 	else
 		FAILED=$((FAILED + 1))
 		FAILED_LOGS+=("$RES/$name.log")
+		FAILED_STAGES+=("$name")
 		say "$name: FAIL rc=$rc ($((SECONDS - start))s), log $RES/$name.log"
 		tail -n 40 "$RES/$name.log" | sed 's/^/    /'
 	fi
@@ -169,6 +172,7 @@ scan_dmesg() {
 	if ((n)); then
 		FAILED=$((FAILED + n))
 		FAILED_LOGS+=("$d")
+		FAILED_STAGES+=("dmesg(${1:-6.1})")
 	else
 		PASSED=$((PASSED + 1))
 		say "dmesg: clean (tainted=$taint)"
@@ -254,7 +258,7 @@ if ((build_ok)) && ! skip_requested debug; then
 	if [[ -f $RES/debug-guest/dmesg ]]; then
 		mkdir -p "$RES/debug-scan"
 		ln -sfn "$RES/debug-guest" "$RES/debug-scan/guest"
-		RES=$RES/debug-scan scan_dmesg
+		RES=$RES/debug-scan scan_dmesg debug
 		RES=$RES_SAVE
 	fi
 fi
@@ -265,9 +269,27 @@ if ((build_ok)) && ! skip_requested dkms; then
 	count_lines dkms "DKMS package checks"
 fi
 
+# CI keeps only the tail of this output: name every failing stage and
+# selftest, with the FAIL lines of its log, right above the totals.
+failure_digest() {
+	local tier tap t log
+	((${#FAILED_STAGES[@]})) && say "failed stages: ${FAILED_STAGES[*]}"
+	for tier in "6.1:$RES/guest" "6.12:$K612_RES/guest" "debug:$RES/debug-guest"; do
+		tap=${tier#*:}/selftests/results.tap
+		[[ -s $tap ]] || continue
+		for t in $(sed -n 's/^not ok [0-9]* \([^ ]*\).*/\1/p' "$tap"); do
+			log=${tier#*:}/selftests/$t.log
+			say "failed selftest ${tier%%:*}/$t:"
+			{ grep -E 'FAIL|not ok' "$log" || tail -n 5 "$log"; } 2>/dev/null |
+				head -n 6 | sed 's/^/    /'
+		done
+	done
+}
+
 say "total time $((SECONDS - T0))s, logs in $RES"
 if ((${#FAILED_LOGS[@]})); then
 	say "failing logs: ${FAILED_LOGS[*]}"
+	failure_digest
 fi
 line="$PASSED passed, $FAILED failed"
 ((SKIPPED)) && line+=", $SKIPPED skipped"

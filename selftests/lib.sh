@@ -122,7 +122,9 @@ trap 'exit 1' INT TERM
 
 # wait_for TIMEOUT_SEC CMD...   (also accepted: wait_for "CMD STRING" TIMEOUT_SEC)
 # Polls every 0.1 s until CMD succeeds; bounded both by wall time and by
-# iteration count (so a stuck clock cannot make it spin forever).
+# iteration count (so a stuck clock cannot make it spin forever).  The
+# bound is a liveness limit, not a timing assertion, so it grows with
+# SELFTEST_TIMEOUT_SCALE like the per-test timeout (debug kernels).
 wait_for() {
 	local timeout cmd=()
 	if [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] && (($# > 1)); then
@@ -136,8 +138,9 @@ wait_for() {
 		log_fail "wait_for: usage: wait_for TIMEOUT CMD..."
 		return 2
 	fi
-	local max_iter=$((${timeout%.*} * 10 + 10)) i=0
-	local deadline=$((SECONDS + ${timeout%.*} + 1))
+	timeout=$((${timeout%.*} * ${SELFTEST_TIMEOUT_SCALE:-1}))
+	local max_iter=$((timeout * 10 + 10)) i=0
+	local deadline=$((SECONDS + timeout + 1))
 	while ((i++ < max_iter && SECONDS <= deadline)); do
 		"${cmd[@]}" >/dev/null 2>&1 && return 0
 		sleep 0.1
