@@ -236,6 +236,10 @@ mod_unload() {
 	modprobe -r "$m"
 }
 
+# kernel_has_kasan: KASAN redzones and kmemleak metadata make every slab
+# object larger, so slab bounds measured on the distro kernel need room.
+kernel_has_kasan() { grep -qw __asan_load8 /proc/kallsyms 2>/dev/null; }
+
 # slab_count PATTERN: number of kmem caches whose name contains PATTERN.
 slab_count() {
 	[[ -r /proc/slabinfo ]] || { echo 0; return 1; }

@@ -30,7 +30,7 @@ CONNS=${PPTP_ROBUST_CONNS:-1000}
 # distro kernel.  KASAN redzones and kmemleak metadata roughly double every
 # slab object on the debug kernel (30.8 kB measured there), so the bound
 # doubles with them; the module's own share is checked exactly below.
-if grep -qw __asan_load8 /proc/kallsyms 2>/dev/null; then
+if kernel_has_kasan; then
 	MAX_KB=${PPTP_ROBUST_MAX_KB_PER_CONN:-64}
 else
 	MAX_KB=${PPTP_ROBUST_MAX_KB_PER_CONN:-32}
