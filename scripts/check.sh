@@ -31,6 +31,7 @@ T0=$SECONDS
 
 rm -rf "$RES"
 mkdir -p "$RES" || exit 1
+touch "$RES/.start"
 
 say() { printf '== %s\n' "$*"; }
 
@@ -208,8 +209,13 @@ if ((build_ok)); then
 		if ((rc == 124 || rc == 125)); then
 			FAILED=$((FAILED + 1))
 			FAILED_LOGS+=("$RES/console.log")
+			FAILED_STAGES+=("guest(6.1: vm-run $rc)")
 		fi
-		count_guest || { FAILED=$((FAILED + 1)); FAILED_LOGS+=("$RES/console.log"); }
+		count_guest || {
+			FAILED=$((FAILED + 1))
+			FAILED_LOGS+=("$RES/console.log")
+			FAILED_STAGES+=("guest(6.1: no results)")
+		}
 		scan_dmesg
 	fi
 else
@@ -276,7 +282,8 @@ failure_digest() {
 	((${#FAILED_STAGES[@]})) && say "failed stages: ${FAILED_STAGES[*]}"
 	for tier in "6.1:$RES/guest" "6.12:$K612_RES/guest" "debug:$RES/debug-guest"; do
 		tap=${tier#*:}/selftests/results.tap
-		[[ -s $tap ]] || continue
+		# Only results of this run (6.12 keeps its own directory).
+		[[ -s $tap && $tap -nt $RES/.start ]] || continue
 		for t in $(sed -n 's/^not ok [0-9]* \([^ ]*\).*/\1/p' "$tap"); do
 			log=${tier#*:}/selftests/$t.log
 			say "failed selftest ${tier%%:*}/$t:"
@@ -287,10 +294,8 @@ failure_digest() {
 }
 
 say "total time $((SECONDS - T0))s, logs in $RES"
-if ((${#FAILED_LOGS[@]})); then
-	say "failing logs: ${FAILED_LOGS[*]}"
-	failure_digest
-fi
+((${#FAILED_LOGS[@]})) && say "failing logs: ${FAILED_LOGS[*]}"
+((FAILED)) && failure_digest
 line="$PASSED passed, $FAILED failed"
 ((SKIPPED)) && line+=", $SKIPPED skipped"
 echo "$line"

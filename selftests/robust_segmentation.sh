@@ -33,15 +33,6 @@ CID=16962	# 0x4242, the PNS's real call ID
 
 robust_setup
 
-declare -A S0 S1
-snap() {
-	local -n arr=$1
-	local k v
-	arr=()
-	while read -r k v; do arr[$k]=$v; done < <(stat_dump "$NS_R")
-}
-delta() { echo $((${S1[$1]:-0} - ${S0[$1]:-0})); }
-
 # One run: $1 = label, $2 = netem options ("" for none).
 run_once() {
 	local label=$1 netem=$2 pns_out pac_id ocrp_peer seen rc
