@@ -108,6 +108,9 @@ do_guest() {
 		-- selftests/run_all.sh
 }
 
+# tap_failures TAP: names of the selftests a results.tap reports failed.
+tap_failures() { sed -n 's/^not ok [0-9]* \([^ ]*\).*/\1/p' "$1"; }
+
 count_guest() {
 	local tap=$RES/guest/selftests/results.tap p f s
 	if [[ ! -s $tap ]]; then
@@ -123,7 +126,7 @@ count_guest() {
 	FAILED=$((FAILED + f))
 	SKIPPED=$((SKIPPED + s))
 	local t
-	for t in $(sed -n 's/^not ok [0-9]* \([^ ]*\).*/\1/p' "$tap"); do
+	for t in $(tap_failures "$tap"); do
 		FAILED_LOGS+=("$RES/guest/selftests/$t.log")
 		say "tail of $t.log:"
 		tail -n 30 "$RES/guest/selftests/$t.log" 2>/dev/null | sed 's/^/    /'
@@ -284,7 +287,7 @@ failure_digest() {
 		tap=${tier#*:}/selftests/results.tap
 		# Only results of this run (6.12 keeps its own directory).
 		[[ -s $tap && $tap -nt $RES/.start ]] || continue
-		for t in $(sed -n 's/^not ok [0-9]* \([^ ]*\).*/\1/p' "$tap"); do
+		for t in $(tap_failures "$tap"); do
 			log=${tier#*:}/selftests/$t.log
 			say "failed selftest ${tier%%:*}/$t:"
 			{ grep -E 'FAIL|not ok' "$log" || tail -n 5 "$log"; } 2>/dev/null |

@@ -224,17 +224,24 @@ mod_load() {
 	modprobe "$m" "$@"
 }
 
-# mod_unload [MOD]: modprobe -r with a short bounded retry, because
+# __mod_remove MOD CMD...: CMD MOD with a short bounded retry, because
 # references (conntrack entries, RCU callbacks) can take a moment to drop.
-mod_unload() {
-	local m=${1:-$MOD} i
+__mod_remove() {
+	local m=$1 i
+	shift
 	mod_loaded "$m" || return 0
 	for ((i = 0; i < 50; i++)); do
-		modprobe -r "$m" 2>/dev/null && return 0
+		"$@" "$m" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	modprobe -r "$m"
+	"$@" "$m"
 }
+
+# mod_unload [MOD]: modprobe -r, which also drops unused dependencies.
+mod_unload() { __mod_remove "${1:-$MOD}" modprobe -r; }
+
+# mod_rmmod [MOD]: remove MOD alone; its dependencies stay loaded.
+mod_rmmod() { __mod_remove "${1:-$MOD}" rmmod; }
 
 # kernel_has_kasan: KASAN redzones and kmemleak metadata make every slab
 # object larger, so slab bounds measured on the distro kernel need room.

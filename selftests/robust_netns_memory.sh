@@ -38,7 +38,7 @@ require_module
 modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
 mod_unload || ksft_exit_fail "cannot unload pre-loaded $MOD"
 # Load the dependencies (conntrack, NAT) and keep them: only our module
-# is removed below (rmmod, not modprobe -r), so that their own pernet
+# is removed below (mod_rmmod, not modprobe -r), so that their own pernet
 # state is not part of what is measured.
 modprobe -a nf_conntrack nf_nat || ksft_exit_fail "cannot load conntrack/NAT"
 defer mod_unload
@@ -65,17 +65,6 @@ kmem_bytes() {
 		END { printf "%d\n", obj + slab_kb * 1024 - pages * page }' <<<"$info"
 }
 
-# unload: rmmod our module only, with a short retry while references
-# (conntrack entries, RCU callbacks) drop.
-unload() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		rmmod "$MOD" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	rmmod "$MOD"
-}
-
 # load_cost: kernel bytes gained by loading the module, median of 3 loads.
 load_cost() {
 	local i a b v=()
@@ -84,7 +73,7 @@ load_cost() {
 		a=$(kmem_bytes)
 		mod_load || return 1
 		b=$(kmem_bytes)
-		unload || return 1
+		mod_rmmod || return 1
 		mod_loaded nf_conntrack && mod_loaded nf_nat || return 1
 		v+=($((b - a)))
 	done
@@ -110,7 +99,7 @@ mod_load || ksft_exit_fail "cannot load $MOD"
 ncnt=$(awk 'NF == 2' "$PROC_DIR/stats" | wc -l)
 ncpu=$(awk -F- '{ print $NF + 1 }' /sys/devices/system/cpu/possible)
 log "per netns also: $ncnt counters x 8 B x $ncpu possible CPUs = $((ncnt * 8 * ncpu)) B per-CPU"
-unload || ksft_exit_fail "cannot unload $MOD"
+mod_rmmod || ksft_exit_fail "cannot unload $MOD"
 
 check "per-netns share $per B <= $MAX_B B" test "$per" -le "$MAX_B"
 check "per-netns share $per B > 0 (the measurement sees the pernet state)" \
