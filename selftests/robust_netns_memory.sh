@@ -21,7 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 
 N=${PPTP_NETNS_MEM_COUNT:-100}
-# Measured 3.0-4.0 kB on 6.1, 2.4-3.3 kB on 6.12 (100 namespaces leave about
+# Measured 3.0-4.3 kB on 6.1, 2.4-3.3 kB on 6.12 (100 namespaces leave about
 # 1 kB of noise per netns) and 10.8-11.2 kB on the KASAN kernel.
 if kernel_has_kasan; then
 	MAX_B=${PPTP_NETNS_MEM_MAX:-32768}
