@@ -2,9 +2,10 @@
 /*
  * nf_pptp_alg: PPTP (RFC 2637) application-level gateway for netfilter.
  *
- * Registers the "pptp-alg" conntrack helper on TCP/1723 (or the ports
- * given with ports=).  Operators assign it with an nft ct helper object of
- * type "pptp-alg".
+ * Registers one conntrack helper named "pptp-alg".  Operators assign it
+ * by rule (an nft ct helper object of type "pptp-alg", or iptables' CT
+ * target), whatever the TCP port of the control connection: the name is
+ * all a rule looks up, so no port list is configured here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,14 +14,7 @@
 
 #include "pptp_alg.h"
 
-#define PPTP_ALG_MAX_PORTS	8
-
-static unsigned short ports[PPTP_ALG_MAX_PORTS];
-static unsigned int ports_c;
-module_param_array(ports, ushort, &ports_c, 0400);
-MODULE_PARM_DESC(ports, "TCP ports of PPTP control connections (default 1723)");
-
-static struct nf_conntrack_helper pptp_alg_helpers[PPTP_ALG_MAX_PORTS] __read_mostly;
+static struct nf_conntrack_helper pptp_alg_helper __read_mostly;
 
 /*
  * One class; the core counts pending expectations per class in a u8, so
@@ -37,17 +31,12 @@ bool pptp_alg_unloading __read_mostly;
 
 bool pptp_alg_is_our_helper(const struct nf_conntrack_helper *h)
 {
-	return h >= pptp_alg_helpers &&
-	       h < pptp_alg_helpers + ARRAY_SIZE(pptp_alg_helpers);
+	return h == &pptp_alg_helper;
 }
 
 static int __init pptp_alg_init(void)
 {
-	unsigned int i;
 	int err;
-
-	if (!ports_c)
-		ports[ports_c++] = PPTP_WIRE_PORT;
 
 	err = pptp_alg_conn_cache_init();
 	if (err)
@@ -56,14 +45,17 @@ static int __init pptp_alg_init(void)
 	if (err)
 		goto err_cache;
 
-	for (i = 0; i < ports_c; i++) {
-		nf_ct_helper_init(&pptp_alg_helpers[i], AF_INET, IPPROTO_TCP,
-				  PPTP_ALG_NAME, PPTP_WIRE_PORT, ports[i], i,
-				  &pptp_alg_exp_policy, 0, pptp_alg_help,
-				  NULL, THIS_MODULE);
-		pptp_alg_helpers[i].destroy = pptp_alg_destroy;
-	}
-	err = nf_conntrack_helpers_register(pptp_alg_helpers, ports_c);
+	/*
+	 * The port only matters to the kernel's by-port autoassignment
+	 * (off by default since 4.7) and to the clash check against
+	 * mainline's helper on the same tuple.
+	 */
+	nf_ct_helper_init(&pptp_alg_helper, AF_INET, IPPROTO_TCP,
+			  PPTP_ALG_NAME, PPTP_WIRE_PORT, PPTP_WIRE_PORT, 0,
+			  &pptp_alg_exp_policy, 0, pptp_alg_help, NULL,
+			  THIS_MODULE);
+	pptp_alg_helper.destroy = pptp_alg_destroy;
+	err = nf_conntrack_helper_register(&pptp_alg_helper);
 	if (err) {
 		pr_err("cannot register helper (%d)%s\n", err,
 		       err == -EBUSY ? ": nf_conntrack_pptp already claims the port" : "");
@@ -88,7 +80,7 @@ static void __exit pptp_alg_exit(void)
 	WRITE_ONCE(pptp_alg_unloading, true);
 	synchronize_rcu();
 	unregister_pernet_subsys(&pptp_alg_net_ops);
-	nf_conntrack_helpers_unregister(pptp_alg_helpers, ports_c);
+	nf_conntrack_helper_unregister(&pptp_alg_helper);
 	rcu_barrier();
 	pptp_alg_conn_cache_exit();
 }
