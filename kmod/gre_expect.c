@@ -113,10 +113,19 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 		if (h) {
 			struct nf_conn *peer = nf_ct_tuplehash_to_ctrack(h);
 
-			if (peer->master == master)
+			if (peer->master == master) {
 				pptp_alg_gre_timeout_promote(pn, peer);
+				set_bit(IPS_ASSURED_BIT, &peer->status);
+			}
 			nf_ct_put(peer);
 		}
+		/*
+		 * Each direction is its own entry and never sees a reply, so
+		 * the core would never assure either: under table pressure
+		 * early drop and the GC would pick a live call's GRE first.
+		 * Traffic both ways is what assures a two-way entry.
+		 */
+		set_bit(IPS_ASSURED_BIT, &ct->status);
 	}
 	spin_unlock_bh(&conn->lock);
 

@@ -7,9 +7,21 @@
 # alone it is skipped.
 [[ ${BASH_SOURCE[0]} == "$0" ]] && exit 4
 
+# PPTP_HELPER=pptp runs the same scenario on mainline's nf_conntrack_pptp
+# (selftests/diff_mainline.sh); OURS is then 0 and our counters are absent.
+OURS=1
+[[ ${PPTP_HELPER:-} == pptp ]] && OURS=0
+
 robust_setup() {
-	modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
-	mod_load || ksft_exit_fail "modprobe $MOD failed"
+	if ((OURS)); then
+		modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
+		mod_load || ksft_exit_fail "modprobe $MOD failed"
+	else
+		HELPER=pptp
+		mod_unload "$MOD" 2>/dev/null
+		modprobe nf_conntrack_pptp && modprobe nf_nat_pptp ||
+			ksft_exit_fail "modprobe nf_conntrack_pptp failed"
+	fi
 	dmesg_mark
 	defer 'cleanup_ns "$NS_C" "$NS_R" "$NS_S"'
 	router_topology || ksft_exit_fail "topology setup failed"
