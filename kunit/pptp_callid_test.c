@@ -80,6 +80,10 @@ static void fake_src(struct pptp_callid_src *src, struct fake *f)
 	src->ctx = f;
 }
 
+/*
+ * Up to 56000 IDs (85% of the space) every pick succeeds: a miss there has
+ * probability 0.855^128, about 2e-9, and the seed is fixed anyway.
+ */
 static void pptp_callid_test_unique(struct kunit *test)
 {
 	struct fake *f = fake_new(test, 0x1723);
@@ -88,7 +92,7 @@ static void pptp_callid_test_unique(struct kunit *test)
 	u16 id;
 
 	fake_src(&src, f);
-	for (i = 0; i < 60000; i++) {
+	for (i = 0; i < 56000; i++) {
 		id = 0;
 		KUNIT_ASSERT_EQ(test, pptp_callid_pick(&src, &id), 0);
 		/* The ID returned is the one claimed for us, so it is new. */
@@ -97,11 +101,12 @@ static void pptp_callid_test_unique(struct kunit *test)
 	}
 	for (i = 0; i < ID_SPACE; i++)
 		n += f->used[i];
-	KUNIT_EXPECT_EQ(test, n, 60000);
+	KUNIT_EXPECT_EQ(test, n, 56000);
 	KUNIT_EXPECT_EQ(test, f->used[0], 0);
 	KUNIT_EXPECT_EQ(test, f->nzero, 0);
 }
 
+/* A full space costs at most the attempt bound, for either variant. */
 static void pptp_callid_test_exhausted(struct kunit *test)
 {
 	struct fake *f = fake_new(test, 42);
@@ -112,41 +117,126 @@ static void pptp_callid_test_exhausted(struct kunit *test)
 	memset(f->used + 1, 1, ID_SPACE - 1);
 	KUNIT_EXPECT_EQ(test, pptp_callid_pick(&src, &id), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, id, 777);
-	/* Bounded: the probes, then each ID exactly once. */
-	KUNIT_EXPECT_EQ(test, f->nclaim, PPTP_CALLID_PROBES + 65535);
-	KUNIT_EXPECT_EQ(test, f->nrandom, PPTP_CALLID_PROBES + 1);
+	KUNIT_EXPECT_GT(test, f->nclaim, 0);
+	KUNIT_EXPECT_LE(test, f->nclaim, PPTP_CALLID_MAX_ATTEMPTS);
+	KUNIT_EXPECT_LE(test, f->nrandom, PPTP_CALLID_MAX_ATTEMPTS);
+
+	f->nclaim = 0;
+	f->nrandom = 0;
+	KUNIT_EXPECT_EQ(test, pptp_callid_pick_near(&src, 0x1234, &id),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, id, 777);
+	KUNIT_EXPECT_LE(test, f->nclaim, PPTP_CALLID_MAX_ATTEMPTS);
+	KUNIT_EXPECT_LE(test, f->nrandom, PPTP_CALLID_MAX_ATTEMPTS);
 	KUNIT_EXPECT_EQ(test, f->nzero, 0);
 }
 
+/*
+ * One free ID left: the search may miss it (each probe finds it with
+ * probability 1/65535) but must give up within the bound, and if it
+ * answers at all it answers with that ID.
+ */
 static void pptp_callid_test_one_free(struct kunit *test)
 {
-	static const u16 frees[] = { 1, 2, 32768, 65534, 65535 };
+	static const u16 frees[] = { 1, 2, 0x1235, 32768, 65534, 65535 };
 	struct pptp_callid_src src;
-	unsigned int i, seed;
+	unsigned int i, seed, near;
 	struct fake *f;
+	int err;
 	u16 id;
 
 	for (i = 0; i < ARRAY_SIZE(frees); i++) {
 		for (seed = 1; seed <= 3; seed++) {
-			f = fake_new(test, seed * 7919);
-			fake_src(&src, f);
-			memset(f->used + 1, 1, ID_SPACE - 1);
-			f->used[frees[i]] = 0;
-			id = 0;
-			KUNIT_EXPECT_EQ(test, pptp_callid_pick(&src, &id), 0);
-			KUNIT_EXPECT_EQ(test, id, frees[i]);
-			KUNIT_EXPECT_LE(test, f->nclaim,
-					PPTP_CALLID_PROBES + 65535);
-			KUNIT_EXPECT_EQ(test, f->nzero, 0);
+			for (near = 0; near <= 1; near++) {
+				f = fake_new(test, seed * 7919);
+				fake_src(&src, f);
+				memset(f->used + 1, 1, ID_SPACE - 1);
+				f->used[frees[i]] = 0;
+				id = 0;
+				err = near ?
+				      pptp_callid_pick_near(&src, 0x1234, &id) :
+				      pptp_callid_pick(&src, &id);
+				if (err) {
+					KUNIT_EXPECT_EQ(test, err, -ENOSPC);
+					KUNIT_EXPECT_EQ(test, id, 0);
+				} else {
+					KUNIT_EXPECT_EQ(test, id, frees[i]);
+				}
+				KUNIT_EXPECT_LE(test, f->nclaim,
+						PPTP_CALLID_MAX_ATTEMPTS);
+				KUNIT_EXPECT_EQ(test, f->nzero, 0);
+			}
 		}
 	}
 }
 
-/* Linear pass must wrap from 65535 to 1, skipping 0. */
-static void pptp_callid_test_wrap(struct kunit *test)
+/*
+ * With half the space free every pick succeeds, for many seeds.  Filling
+ * on from there, every pick stays within the bound, and the first miss
+ * only comes once the space is nearly full (below 85% a miss has
+ * probability under 1e-9 per pick).
+ */
+static void pptp_callid_test_half_free(struct kunit *test)
 {
-	/* 65534 % 65535 + 1 == 65535: probes and scan start at the top. */
-	static const u32 script[] = { 65534 };
+	struct pptp_callid_src src;
+	unsigned int seed, i, used;
+	struct fake *f;
+	u32 x;
+	int err;
+	u16 id, hint;
+
+	for (seed = 1; seed <= 32; seed++) {
+		f = fake_new(test, seed * 0x9e3779b9U);
+		fake_src(&src, f);
+		/* A random half of the space taken, from its own generator. */
+		x = seed * 2654435761U;
+		used = 0;
+		for (i = 1; i < ID_SPACE; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			f->used[i] = x & 1;
+			used += x & 1;
+		}
+		for (i = 0; i < 500; i++) {
+			hint = f->rng;
+			id = 0;
+			f->nclaim = 0;
+			err = i & 1 ? pptp_callid_pick_near(&src, hint, &id) :
+				      pptp_callid_pick(&src, &id);
+			KUNIT_ASSERT_EQ(test, err, 0);
+			KUNIT_ASSERT_EQ(test, id, f->last);
+			KUNIT_EXPECT_NE(test, id, 0);
+			if (i & 1)
+				KUNIT_EXPECT_NE(test, id, hint);
+			KUNIT_ASSERT_LE(test, f->nclaim,
+					PPTP_CALLID_MAX_ATTEMPTS);
+			used++;
+		}
+		do {
+			f->nclaim = 0;
+			err = pptp_callid_pick(&src, &id);
+			KUNIT_ASSERT_LE(test, f->nclaim,
+					PPTP_CALLID_MAX_ATTEMPTS);
+			used += !err;
+		} while (!err);
+		KUNIT_EXPECT_EQ(test, err, -ENOSPC);
+		KUNIT_EXPECT_GE(test, used, 65535 * 85 / 100);
+		KUNIT_EXPECT_EQ(test, f->nzero, 0);
+		kunit_kfree(test, f->used);
+		f->used = NULL;
+	}
+}
+
+/*
+ * pptp_callid_pick_near() never returns its hint, not even from the
+ * probes of the whole space: here every such probe draws the hint, which
+ * is free, and every probe of its block draws a taken ID.
+ */
+static void pptp_callid_test_near_not_hint(struct kunit *test)
+{
+	/* 0x1233 in the block; 0x1233 % 65535 + 1 == 0x1234 outside it. */
+	static const u32 script[] = { 0x1233 };
 	struct fake *f = fake_new(test, 1);
 	struct pptp_callid_src src;
 	u16 id = 0;
@@ -154,13 +244,12 @@ static void pptp_callid_test_wrap(struct kunit *test)
 	fake_src(&src, f);
 	f->script = script;
 	f->nscript = ARRAY_SIZE(script);
-	memset(f->used + 1, 1, ID_SPACE - 1);
-	f->used[1] = 0;
-	KUNIT_EXPECT_EQ(test, pptp_callid_pick(&src, &id), 0);
-	KUNIT_EXPECT_EQ(test, id, 1);
-	/* 32 probes of 65535, then 65535 and 1 in the scan. */
-	KUNIT_EXPECT_EQ(test, f->nclaim, PPTP_CALLID_PROBES + 2);
-	KUNIT_EXPECT_EQ(test, f->nzero, 0);
+	f->used[0x1233] = 1;
+	KUNIT_EXPECT_EQ(test, pptp_callid_pick_near(&src, 0x1234, &id),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, id, 0);
+	KUNIT_EXPECT_EQ(test, f->used[0x1234], 0);
+	KUNIT_EXPECT_LE(test, f->nrandom, PPTP_CALLID_MAX_ATTEMPTS);
 }
 
 /* Random values that reduce to the edges never yield 0. */
@@ -186,7 +275,7 @@ static void pptp_callid_test_never_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->nzero, 0);
 }
 
-/* Free space: the first probe wins, no scan. */
+/* Free space: the first probe wins. */
 static void pptp_callid_test_first_probe(struct kunit *test)
 {
 	struct fake *f = fake_new(test, 99);
@@ -274,7 +363,8 @@ static struct kunit_case pptp_callid_test_cases[] = {
 	KUNIT_CASE(pptp_callid_test_unique),
 	KUNIT_CASE(pptp_callid_test_exhausted),
 	KUNIT_CASE(pptp_callid_test_one_free),
-	KUNIT_CASE(pptp_callid_test_wrap),
+	KUNIT_CASE(pptp_callid_test_half_free),
+	KUNIT_CASE(pptp_callid_test_near_not_hint),
 	KUNIT_CASE(pptp_callid_test_never_zero),
 	KUNIT_CASE(pptp_callid_test_first_probe),
 	KUNIT_CASE(pptp_callid_test_uniform),
