@@ -528,7 +528,8 @@ static void conn_init(struct conn *c, bool nat, u16 max_calls,
 		      unsigned int pool_size, u8 *pool)
 {
 	memset(c, 0, sizeof(*c));
-	pptp_session_init(&c->s);
+	/* Fixed, so both copies index alike and a crash replays. */
+	pptp_session_init(&c->s, 0x2545f491U);
 	pptp_stream_init(&c->st[0]);
 	pptp_stream_init(&c->st[1]);
 	c->nat = nat;

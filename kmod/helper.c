@@ -11,6 +11,7 @@
 
 #include <linux/delay.h>
 #include <linux/netfilter/nf_conntrack_pptp.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
 
@@ -76,7 +77,7 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	spin_lock_init(&conn->lock);
 	conn->ct = ct;
 	conn->created = pptp_alg_now();
-	pptp_session_init(&conn->sess);
+	pptp_session_init(&conn->sess, get_random_u32());
 	pptp_stream_init(&conn->dir[IP_CT_DIR_ORIGINAL]);
 	pptp_stream_init(&conn->dir[IP_CT_DIR_REPLY]);
 

@@ -49,10 +49,23 @@ static u16 pptp_key_of(const struct pptp_call *c, unsigned int key)
 	return key == PPTP_KEY_WIRE ? c->wire_id : c->id[key];
 }
 
-/* Fibonacci hashing of the 16-bit ID into @bits bits. */
-static unsigned int pptp_slot_of(u16 id, unsigned int bits)
+/*
+ * Home slot of @id in a table of 2^@bits slots.  Call IDs come from the
+ * peers, so the hash is keyed by the session's random seed: without it a
+ * peer could choose IDs sharing one home slot and make every lookup walk
+ * one long cluster.  The seed goes in before two multiply-xorshift rounds,
+ * so which IDs collide is not a fixed property of the IDs themselves.
+ */
+static unsigned int pptp_slot_of(const struct pptp_session *s, u16 id,
+				 unsigned int bits)
 {
-	return ((u32)id * 40503U & 0xffff) >> (16 - bits);
+	u32 x = id ^ s->seed;
+
+	x *= 0x9e3779b1U;
+	x ^= x >> 16;
+	x *= 0x85ebca6bU;
+	x ^= x >> 13;
+	return x >> (32 - bits);
 }
 
 int pptp_calls_find(const struct pptp_session *s, enum pptp_call_key key,
@@ -66,7 +79,7 @@ int pptp_calls_find(const struct pptp_session *s, enum pptp_call_key key,
 	bits = pptp_index_bits(s->cap);
 	mask = (1U << bits) - 1;
 	t = pptp_index(s, key);
-	for (i = pptp_slot_of(id, bits), n = 0; n <= mask && t[i];
+	for (i = pptp_slot_of(s, id, bits), n = 0; n <= mask && t[i];
 	     i = (i + 1) & mask, n++) {
 		const struct pptp_call *c = &s->calls[t[i] - 1];
 
@@ -84,7 +97,7 @@ static void pptp_index_insert(struct pptp_session *s, unsigned int key,
 	unsigned int i;
 
 	/* The table is at least twice the array: a free slot exists. */
-	i = pptp_slot_of(pptp_key_of(&s->calls[idx], key), bits);
+	i = pptp_slot_of(s, pptp_key_of(&s->calls[idx], key), bits);
 	while (t[i])
 		i = (i + 1) & mask;
 	t[i] = idx + 1;
@@ -98,7 +111,7 @@ static int pptp_index_slot(const struct pptp_session *s, unsigned int key,
 	const u16 *t = pptp_index(s, key);
 	unsigned int i, n;
 
-	i = pptp_slot_of(pptp_key_of(&s->calls[idx], key), bits);
+	i = pptp_slot_of(s, pptp_key_of(&s->calls[idx], key), bits);
 	for (n = 0; n <= mask && t[i]; i = (i + 1) & mask, n++)
 		if (t[i] == idx + 1)
 			return i;
@@ -124,7 +137,7 @@ static void pptp_index_remove(struct pptp_session *s, unsigned int key,
 		return;
 	hole = slot;
 	for (j = (hole + 1) & mask; t[j]; j = (j + 1) & mask) {
-		home = pptp_slot_of(pptp_key_of(&s->calls[t[j] - 1], key),
+		home = pptp_slot_of(s, pptp_key_of(&s->calls[t[j] - 1], key),
 				    bits);
 		/* Stays if its home lies cyclically in (hole, j]. */
 		if (((j - home) & mask) < ((j - hole) & mask))

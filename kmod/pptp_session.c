@@ -41,10 +41,11 @@ const char *pptp_call_state_name(unsigned int state)
 	return pptp_call_names[state];
 }
 
-void pptp_session_init(struct pptp_session *s)
+void pptp_session_init(struct pptp_session *s, u32 seed)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = PPTP_SESS_IDLE;
+	s->seed = seed;
 }
 
 /* Index of the IDs an endpoint on @side uses for its calls. */

@@ -84,14 +84,14 @@ static unsigned int ct_check_all(struct kunit *test,
  * unique per key as the state machine keeps them.
  */
 static void ct_model(struct kunit *test, unsigned int max_calls, u16 range,
-		     unsigned int steps, u32 seed)
+		     unsigned int steps, u32 seed, u32 hash_seed)
 {
 	struct pptp_session s;
 	unsigned int step, key, grows = 0;
 	u32 x = seed;
 	int idx;
 
-	pptp_session_init(&s);
+	pptp_session_init(&s, hash_seed);
 	for (step = 0; step < steps; step++) {
 		u32 r = ct_rand(&x);
 		u16 id = r % range;
@@ -125,12 +125,103 @@ static void ct_model(struct kunit *test, unsigned int max_calls, u16 range,
 
 static void pptp_calls_test_model_dense(struct kunit *test)
 {
-	ct_model(test, 12, 24, 3000, 0x12345678);
+	ct_model(test, 12, 24, 3000, 0x12345678, 0);
 }
 
 static void pptp_calls_test_model_wide(struct kunit *test)
 {
-	ct_model(test, 200, 1000, 3000, 0xcafef00d);
+	ct_model(test, 200, 1000, 3000, 0xcafef00d, 0x9e3779b9);
+}
+
+/*
+ * Longest run of occupied slots in @key's table, wrapping around: the
+ * most slots a lookup there can probe.  Reads the layout described at the
+ * top of kmod/pptp_calls.c: calls[cap], then one table of 2^bits u16
+ * slots per key, 2^bits the smallest power of two >= 2 * cap (and >= 2).
+ */
+static unsigned int ct_longest_run(const struct pptp_session *s,
+				   unsigned int key)
+{
+	unsigned int bits = 1, n, i, run = 0, best = 0;
+	const u16 *t;
+
+	while ((1U << bits) < 2U * s->cap)
+		bits++;
+	n = 1U << bits;
+	t = (const u16 *)(s->calls + s->cap) + (key << bits);
+	for (i = 0; i < 2 * n; i++) {
+		run = t[i & (n - 1)] ? run + 1 : 0;
+		best = max(best, min(run, n));
+	}
+	return best;
+}
+
+/* v * 30599 * 40503 == v (mod 2^16): the old fixed hash of that ID is v. */
+static u16 ct_collider(unsigned int v)
+{
+	return (u16)(v * 30599U);
+}
+
+#define CT_COLLIDERS	512
+
+/*
+ * A peer choosing its call IDs so that a fixed hash maps them all to the
+ * same few home slots (one long cluster, so every lookup is a walk of
+ * up to 512 slots) gets no such cluster from a seeded session; and the
+ * index stays exact through inserts and removals whatever the seed.
+ */
+static void pptp_calls_test_seeded_cluster(struct kunit *test)
+{
+	static const u32 seeds[] = { 0xdeadbeef, 1, 0x80000000, 0xffffffff,
+				     0x2545f491 };
+	struct pptp_session s;
+	unsigned int i, k, run;
+	int idx;
+	u16 id;
+
+	for (k = 0; k < ARRAY_SIZE(seeds); k++) {
+		pptp_session_init(&s, seeds[k]);
+		for (i = 1; i <= CT_COLLIDERS; i++) {
+			KUNIT_ASSERT_EQ(test, pptp_calls_reserve(&s,
+								 CT_COLLIDERS,
+								 &ct_ops), 0);
+			idx = pptp_calls_add(&s);
+			KUNIT_ASSERT_GE(test, idx, 0);
+			pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG,
+					   ct_collider(i));
+			pptp_calls_set_key(&s, idx, PPTP_KEY_WIRE,
+					   ct_collider(i) ^ 0x8000);
+		}
+		KUNIT_ASSERT_EQ(test, s.cap, CT_COLLIDERS);
+		run = ct_longest_run(&s, PPTP_KEY_ORIG);
+		/* Random slots at load 1/2: about 17, rarely over 40. */
+		if (!k)
+			KUNIT_EXPECT_LT(test, run, 32);
+		KUNIT_EXPECT_LT(test, run, 64);
+		KUNIT_EXPECT_LT(test, ct_longest_run(&s, PPTP_KEY_WIRE), 64);
+
+		/* Every other one ends, from the middles of the clusters. */
+		for (i = 1; i <= CT_COLLIDERS; i += 2)
+			pptp_call_release(&s, pptp_calls_find(&s, PPTP_KEY_ORIG,
+							      ct_collider(i)));
+		KUNIT_EXPECT_EQ(test, s.ncalls, CT_COLLIDERS / 2);
+		for (i = 0; i <= CT_COLLIDERS + 1; i++) {
+			id = ct_collider(i);
+			idx = pptp_calls_find(&s, PPTP_KEY_ORIG, id);
+			KUNIT_EXPECT_EQ(test, idx,
+					ct_linear(&s, PPTP_KEY_ORIG, id));
+			KUNIT_EXPECT_EQ(test, idx >= 0,
+					i >= 1 && i <= CT_COLLIDERS && !(i & 1));
+			KUNIT_EXPECT_EQ(test,
+					pptp_calls_find(&s, PPTP_KEY_WIRE,
+							id ^ 0x8000), idx);
+		}
+		pptp_session_destroy(&s, &ct_ops);
+
+		/* Random adds, key changes and removals, answered exactly. */
+		ct_model(test, 12, 24, 1000, 0x2468ace0 + k, seeds[k]);
+		ct_model(test, 64, 300, 1000, 0x13579bdf + k, seeds[k]);
+	}
 }
 
 /* Full table: every ID of each key findable, the limit refused. */
@@ -140,12 +231,12 @@ static void pptp_calls_test_full(struct kunit *test)
 	unsigned int i;
 	int idx;
 
-	pptp_session_init(&s);
+	pptp_session_init(&s, 0x2545f491);
 	for (i = 0; i < 100; i++) {
 		KUNIT_ASSERT_EQ(test, pptp_calls_reserve(&s, 100, &ct_ops), 0);
 		idx = pptp_calls_add(&s);
 		KUNIT_ASSERT_EQ(test, idx, i);
-		/* Multiples of 256 share their low byte: clustered homes. */
+		/* Multiples of 256: one cluster under a weak unkeyed hash. */
 		pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG, i * 256);
 		pptp_calls_set_key(&s, idx, PPTP_KEY_REPLY, 65535 - i);
 		pptp_calls_set_key(&s, idx, PPTP_KEY_WIRE, i + 1);
@@ -190,7 +281,7 @@ static void pptp_calls_test_unset_key(struct kunit *test)
 	struct pptp_session s;
 	int idx;
 
-	pptp_session_init(&s);
+	pptp_session_init(&s, 0x2545f491);
 	KUNIT_ASSERT_EQ(test, pptp_calls_reserve(&s, 4, &ct_ops), 0);
 	idx = pptp_calls_add(&s);
 	pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG, 7);
@@ -208,6 +299,7 @@ static void pptp_calls_test_unset_key(struct kunit *test)
 static struct kunit_case pptp_calls_test_cases[] = {
 	KUNIT_CASE(pptp_calls_test_model_dense),
 	KUNIT_CASE(pptp_calls_test_model_wide),
+	KUNIT_CASE(pptp_calls_test_seeded_cluster),
 	KUNIT_CASE(pptp_calls_test_full),
 	KUNIT_CASE(pptp_calls_test_unset_key),
 	{}

@@ -83,6 +83,7 @@ struct pptp_session {
 	u16 version;		/* last version announced */
 	u16 ncalls;		/* live entries in calls[0..ncalls) */
 	u16 cap;		/* allocated entries */
+	u32 seed;		/* keys the call index hash: random per session */
 	struct pptp_call *calls;
 };
 
@@ -124,7 +125,11 @@ struct pptp_step_out {
 	u16 rw_val;		/* REWRITE: new value of that field */
 };
 
-void pptp_session_init(struct pptp_session *s);
+/*
+ * @seed keys the hash of the call indexes (pptp_calls.c); it must be
+ * unpredictable to the peers (the kernel passes get_random_u32()).
+ */
+void pptp_session_init(struct pptp_session *s, u32 seed);
 
 /* Free the call array; the glue has torn every call down before. */
 void pptp_session_destroy(struct pptp_session *s,
