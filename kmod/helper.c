@@ -94,7 +94,7 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	 * entry must not be freed under our list until the netns drains it.
 	 */
 	nf_conntrack_get(&ct->ct_general);
-	list_add_tail(&conn->node, &pn->conns);
+	list_add_tail_rcu(&conn->node, &pn->conns);
 	pn->nconns++;
 	spin_unlock_bh(&pn->conns_lock);
 	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_CREATED);
@@ -134,7 +134,7 @@ static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 	spin_unlock_bh(&conn->lock);
 
 	spin_lock_bh(&pn->conns_lock);
-	list_del(&conn->node);
+	list_del_rcu(&conn->node);
 	pn->nconns--;
 	spin_unlock_bh(&pn->conns_lock);
 

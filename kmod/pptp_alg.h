@@ -9,6 +9,7 @@
 
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/rculist.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -56,8 +57,8 @@ struct pptp_alg_net {
 	struct nf_ct_timeout *gre_half;
 	struct nf_ct_timeout *gre_stream;
 	struct rhashtable wire_ids;	/* translated call IDs in use */
-	spinlock_t conns_lock;		/* conns list: setup/teardown only */
-	struct list_head conns;
+	spinlock_t conns_lock;		/* conns writers: setup/teardown only */
+	struct list_head conns;		/* RCU: /proc readers take no lock */
 	unsigned int nconns;
 	bool dying;
 };

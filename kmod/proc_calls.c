@@ -12,10 +12,18 @@
 
 #include "pptp_alg.h"
 
-static void pptp_alg_show_call(struct seq_file *s, const struct nf_conn *ct,
+/* Calls copied per hold of a connection's lock: bounds the hold time. */
+#define PPTP_ALG_CALLS_CHUNK	64
+
+struct pptp_alg_calls_iter {
+	struct seq_net_private p;	/* first: seq_file_net() reads it */
+	struct pptp_call calls[PPTP_ALG_CALLS_CHUNK];
+};
+
+static void pptp_alg_show_call(struct seq_file *s,
+			       const struct nf_conntrack_tuple *t,
 			       const struct pptp_call *call, u32 now)
 {
-	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	int pns = call->pns_side, pac = !pns;
 	bool pns_known = call->flags & (pns ? PPTP_CALLF_ID_REPLY :
 					      PPTP_CALLF_ID_ORIG);
@@ -32,24 +40,78 @@ static void pptp_alg_show_call(struct seq_file *s, const struct nf_conn *ct,
 		   pptp_call_state_name(call->state), now - call->start);
 }
 
+/*
+ * The walk holds no lock the packet path takes: connections are an RCU
+ * list and their state is freed after a grace period, so only the read
+ * side is held from ->start to ->stop, which seq_file calls around each
+ * buffer it fills.
+ */
+static void *pptp_alg_calls_start(struct seq_file *s, loff_t *pos)
+	__acquires(RCU)
+{
+	struct pptp_alg_net *pn = pptp_alg_pernet(seq_file_net(s));
+
+	rcu_read_lock();
+	return seq_list_start_rcu(&pn->conns, *pos);
+}
+
+static void *pptp_alg_calls_next(struct seq_file *s, void *v, loff_t *pos)
+{
+	struct pptp_alg_net *pn = pptp_alg_pernet(seq_file_net(s));
+
+	return seq_list_next_rcu(v, &pn->conns, pos);
+}
+
+static void pptp_alg_calls_stop(struct seq_file *s, void *v)
+	__releases(RCU)
+{
+	rcu_read_unlock();
+}
+
+/*
+ * The calls of one control connection.  Its lock is held only to copy a
+ * chunk of calls, never while formatting.  With more calls than a chunk,
+ * a call set up or ended between two chunks can be missed or shown twice
+ * (calls move in the array when one ends), as a connection can across
+ * the buffers of the walk.
+ */
 static int pptp_alg_calls_show(struct seq_file *s, void *v)
 {
-	struct pptp_alg_net *pn = pptp_alg_pernet(seq_file_single_net(s));
-	struct pptp_alg_conn *conn;
+	struct pptp_alg_conn *conn = list_entry(v, struct pptp_alg_conn, node);
+	struct pptp_alg_calls_iter *it = s->private;
+	struct nf_conntrack_tuple t;
+	unsigned int i = 0, n, k;
 	u32 now = pptp_alg_now();
-	int i;
 
-	spin_lock_bh(&pn->conns_lock);
-	list_for_each_entry(conn, &pn->conns, node) {
-		spin_lock(&conn->lock);
-		for (i = 0; !conn->dead && i < conn->sess.ncalls; i++)
-			pptp_alg_show_call(s, conn->ct, &conn->sess.calls[i],
-					   now);
-		spin_unlock(&conn->lock);
-	}
-	spin_unlock_bh(&pn->conns_lock);
+	do {
+		spin_lock_bh(&conn->lock);
+		/* Once dead, the reference on conn->ct may be gone. */
+		if (conn->dead) {
+			spin_unlock_bh(&conn->lock);
+			break;
+		}
+		t = conn->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+		n = conn->sess.ncalls > i ?
+		    min_t(unsigned int, conn->sess.ncalls - i,
+			  PPTP_ALG_CALLS_CHUNK) : 0;
+		if (n)
+			memcpy(it->calls, conn->sess.calls + i,
+			       n * sizeof(it->calls[0]));
+		spin_unlock_bh(&conn->lock);
+
+		for (k = 0; k < n; k++)
+			pptp_alg_show_call(s, &t, &it->calls[k], now);
+		i += n;
+	} while (n == PPTP_ALG_CALLS_CHUNK);
 	return 0;
 }
+
+static const struct seq_operations pptp_alg_calls_seq_ops = {
+	.start = pptp_alg_calls_start,
+	.next = pptp_alg_calls_next,
+	.stop = pptp_alg_calls_stop,
+	.show = pptp_alg_calls_show,
+};
 
 int pptp_alg_proc_init(struct pptp_alg_net *pn)
 {
@@ -59,9 +121,10 @@ int pptp_alg_proc_init(struct pptp_alg_net *pn)
 		return -ENOMEM;
 	if (!proc_create_net_single("stats", 0444, pn->proc_dir,
 				    pptp_alg_stats_show, NULL) ||
-	    /* Walks every call under a lock: not for any local user. */
-	    !proc_create_net_single("calls", 0400, pn->proc_dir,
-				    pptp_alg_calls_show, NULL)) {
+	    /* Addresses and call IDs of every tunnel: not for any local user. */
+	    !proc_create_net("calls", 0400, pn->proc_dir,
+			     &pptp_alg_calls_seq_ops,
+			     sizeof(struct pptp_alg_calls_iter))) {
 		pptp_alg_proc_exit(pn);
 		return -ENOMEM;
 	}

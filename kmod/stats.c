@@ -57,14 +57,21 @@ int pptp_alg_stats_show(struct seq_file *s, void *v)
 		seq_printf(s, "%s %llu\n", pptp_alg_stat_names[i],
 			   pptp_alg_stat_sum(pn, i));
 
-	/* Gauges: taken from the live table, not from counters. */
-	spin_lock_bh(&pn->conns_lock);
-	list_for_each_entry(conn, &pn->conns, node) {
+	/*
+	 * Gauges: taken from the live table, not from counters, under RCU
+	 * only (the state is freed after a grace period): a reader must not
+	 * hold off the packet path's setup and teardown for a whole walk.
+	 */
+	rcu_read_lock();
+	list_for_each_entry_rcu(conn, &pn->conns, node) {
+		/* Dead: being unlinked, its calls already ended. */
+		if (READ_ONCE(conn->dead))
+			continue;
 		/* A closing connection lingers in conntrack, not as a session. */
 		conns += !READ_ONCE(conn->closed);
 		calls += READ_ONCE(conn->sess.ncalls);
 	}
-	spin_unlock_bh(&pn->conns_lock);
+	rcu_read_unlock();
 	seq_printf(s, "sessions_active %u\n", conns);
 	seq_printf(s, "calls_active %u\n", calls);
 	return 0;
