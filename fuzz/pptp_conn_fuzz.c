@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer harness: one whole PPTP control connection through the pure
- * stream walker (kmod/pptp_stream.c) and session machine
- * (kmod/pptp_session.c, kmod/pptp_msg.c), built unchanged against the
- * kunit/host shim.  A fake glue mimics kmod/stream.c + kmod/helper.c.
+ * libFuzzer harness: one whole PPTP control connection through the
+ * module's own connection inspector (kmod/pptp_conn.c, with the stream
+ * walker, session machine and message parser under it), built unchanged
+ * against the kunit/host shim.  Only the conntrack side is faked: a
+ * translated-ID pool, GRE expectations as a flag, writes into a copy of
+ * the segment.
  *
  * Input: byte 0 = config, then operations until the input ends.
  *   config  bit 0      NAT on (ORIG endpoint behind SNAT)
  *           bits 1-4   max_calls - 1 (1..16)
- *           bits 5-7   wire-ID pool: 0 = 65535 IDs, k = 1 << k IDs
+ *           bits 5-7   translated-ID pool: 0 = 65535 IDs, k = 1 << k IDs
  *   op      bit 7      side (0 ORIG, 1 REPLY)
  *           bits 0-3   kind:
  *     0 NEW       len-1 (1 byte), bytes          next bytes of the stream
@@ -20,51 +22,39 @@
  *     5 FORGE     back-1, len-1, bytes           resend with other bytes
  *     6 MSG       type, own(2), peer(2), result  a well-formed message
  *     7 MSGSPLIT  like MSG + cut                 well-formed, in 2 pieces
- *     8 SYNACK    -                              pptp_stream_sync() both
- *                                                sides at position 0 (no-op
- *                                                on a side already synced)
+ *     8 SYNACK    -                              stream starts of both
+ *                                                sides at position 0
  *     9 STRICT    -                              toggle strict mode
+ *    10 ACK       -                              side acknowledges all the
+ *                                                other side sent so far
  *     other       like NEW
  *
  * Oracles (a violation calls abort(), which libFuzzer reports):
- *  - invariants after every message and operation: ncalls <= max_calls
- *    and <= cap, call IDs unique per side, wire IDs unique, fake NAT
- *    table == wire IDs owned by live calls, hold_len <= DECIDE_LEN, skip
- *    bounded, the message's first pptp_msg_decide_len(type) bytes end
- *    inside the segment's new bytes, rewrite inside the segment,
- *    replay always false, patches only inside resent bytes;
- *  - bytes (connection A): the glue places a rewrite with
- *    pptp_stream_place_rewrite() against pptp_stream_new_off() (checked
- *    equal to the harness's own count of resent bytes), records it with
- *    pptp_stream_note_rewrite() and implements ops->patch like
- *    kmod/stream.c (but not its pptp_alg_alloc_wire() fallback of keeping
- *    a real ID that left untranslated: that would make the mirror's wire
- *    IDs differ).  A rewrite counted as done must have reached the
- *    first copy of every byte it changes (else nat_rewrite_failed would
- *    lie), and an
- *    identical resend (RESEND, OVERLAP's resent part) of bytes the stream
- *    accepted must go out exactly like their first copy, except fields
- *    rewritten more than PPTP_STREAM_REWRITES rewrites ago on that side
- *    (documented limit: those go out as sent).  This holds after the
- *    direction is lost and after UNINSPECT (pptp_stream_stop() on both
- *    sides): like kmod/helper.c, the harness keeps feeding segments.
- *    Bytes a lost direction passes beyond a gap are not stream bytes yet
- *    (next_seq does not move; the gap may later be filled with other
- *    bytes at those positions): they must go out as sent, and are not the
- *    "first copy" of anything;
- *  - a refused segment does not advance the stream;
- *  - drops: a segment the glue drops (strict mode, or a failed NAT ID
- *    allocation, like kmod/stream.c) is recorded with pptp_stream_refuse();
- *    any later segment overlapping the last dropped one is a resend of
- *    it and must be refused (REFUSE), also when the drop lay beyond a gap
- *    (strict drop of the segment that hit the gap limit);
+ *  - invariants after every operation: ncalls <= max_calls and <= cap,
+ *    call IDs unique per side, wire IDs unique, the ID pool == the IDs
+ *    owned by live calls plus a held reply's reservation, hold_len <=
+ *    DECIDE_LEN, skip bounded; a message is judged in the segment whose
+ *    new bytes complete its first pptp_msg_decide_len() bytes; writes stay
+ *    inside the segment, and below its first new byte only to repeat a
+ *    remembered rewrite;
+ *  - translation policy (NAT): a call-ID field the ORIG endpoint sends
+ *    never has its first copy leave with the real, non-zero ID;
+ *  - resends: an identical resend of accepted bytes goes out byte for byte
+ *    like the first copy, except fields whose rewrite the other side had
+ *    acknowledged before (forgotten: they go out as sent); a segment that
+ *    overlaps a dropped-for-good one is dropped; a direction that failed
+ *    closed passes nothing any more; a dropped segment never advances the
+ *    stream;
  *  - differential: a second connection ("mirror") receives exactly the
  *    new bytes the first one accepted, one byte per segment, in the same
- *    order.  Message boundaries are tracked by sequence number, so both
- *    must produce the same sequence of session steps (actions,
- *    violations, call IDs, rewrite values and positions), the same
- *    malformed reports and the same final call table.
+ *    order, and the same acknowledgments.  Boundaries follow sequence
+ *    numbers, so both make the same judgements (actions, violations, call
+ *    IDs, rewrite values and positions), malformed reports and final call
+ *    table, up to the point where either fails a direction closed for a
+ *    reason the other cannot see (a forged resend, a rewrite made in a
+ *    byte that already left).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,12 +64,12 @@
 #include <linux/slab.h>
 #include <linux/types.h>
 
-#include "pptp_alg/session.h"
-#include "pptp_alg/stream.h"
+#include "pptp_alg/conn.h"
 
 #define HIST_MAX	8192
 #define LOG_MAX		512
 #define POOL_MAX	65535
+#define CHECKS_MAX	64
 
 #define FAIL(...)							\
 	do {								\
@@ -96,14 +86,13 @@ struct ent {
 };
 
 struct conn {
-	struct pptp_session s;
-	struct pptp_stream st[2];
-	bool nat, uninspected, mirror, strict, drop;
+	struct pptp_conn pc;
+	bool nat, mirror, strict;
 	u16 max_calls;
 	u32 isn[2];
-	/* fake NAT table */
+	/* fake NAT table: a count-limited pool, IDs near the hint */
 	u8 *pool;		/* POOL_MAX + 1 flags */
-	unsigned int pool_size, pool_used, pool_next;
+	unsigned int pool_size, pool_used;
 	/* current segment */
 	int side;
 	u32 seg_pos;
@@ -112,15 +101,22 @@ struct conn {
 	u8 seg[HIST_MAX + 512];
 	struct ent log[LOG_MAX];
 	unsigned int nlog;
-	unsigned int rw_ok, rw_failed, end_all;
+	unsigned int closed_at;	/* nlog when a direction first failed closed */
+	bool closed;
+	unsigned int ev[PPTP_CE_MAX];
 	unsigned int seen;	/* resent bytes at the start of the segment */
-	unsigned int patches;
+	/* ORIG call-ID fields judged in this segment, for the policy oracle */
+	struct { u32 pos; u16 real; } fields[CHECKS_MAX];
+	unsigned int nfields;
+	u32 writes[CHECKS_MAX];	/* fields rewritten in this segment */
+	unsigned int nwrites;
 };
 
 /* Byte oracle state of connection A (see the header comment). */
 struct rw_rec {
 	u32 pos;		/* stream position of the field */
 	u16 old_val, new_val;
+	bool acked;		/* forgotten: resends go out as sent */
 };
 
 static u8 out1[2][HIST_MAX];	/* first copy A forwarded */
@@ -128,25 +124,6 @@ static u8 got[2][HIST_MAX];
 static struct rw_rec rws[2][LOG_MAX];
 static unsigned int nrw[2];
 static struct { u32 pos; unsigned int len; bool valid; } dropped[2];
-
-static void note_rewrite(struct conn *c, u32 pos, u16 old, u16 new)
-{
-	struct rw_rec *r;
-	int s = c->side;
-
-	if (c->mirror || nrw[s] >= LOG_MAX)
-		return;
-	r = &rws[s][nrw[s]++];
-	r->pos = pos;
-	r->old_val = old;
-	r->new_val = new;
-	/* No byte the rewrite changes may have gone out untranslated. */
-	CHECK(pos + 1 >= HIST_MAX ||
-	      ((!got[s][pos] || !((old ^ new) & 0xff00)) &&
-	       (!got[s][pos + 1] || !((old ^ new) & 0x00ff))),
-	      "rewrite at %u counted as done, but a changed byte went out in an earlier segment",
-	      pos);
-}
 
 static void *f_alloc(size_t size)
 {
@@ -157,8 +134,6 @@ static void f_free(void *p)
 {
 	free(p);
 }
-
-static const struct pptp_calls_ops f_calls_ops = { f_alloc, f_free };
 
 static struct ent *log_add(struct conn *c, u8 kind)
 {
@@ -173,55 +148,182 @@ static struct ent *log_add(struct conn *c, u8 kind)
 	return e;
 }
 
-static bool pool_reserve(struct conn *c, u16 *out)
+static int f_read(void *ctx, unsigned int off, u8 *buf, unsigned int len)
 {
+	struct conn *c = ctx;
+
+	CHECK(off <= c->seg_len && len <= c->seg_len - off,
+	      "read [%u,+%u) beyond segment of %u", off, len, c->seg_len);
+	memcpy(buf, c->seg + off, len);
+	return 0;
+}
+
+static bool f_write(void *ctx, unsigned int off, const u8 *val,
+		    unsigned int len)
+{
+	struct conn *c = ctx;
+
+	CHECK(len && len <= 2 && off <= c->seg_len && len <= c->seg_len - off,
+	      "write [%u,+%u) beyond segment of %u", off, len, c->seg_len);
+	/* Below the first new byte only a remembered rewrite is repeated. */
+	CHECK(off >= c->seen || len == 1, "write [%u,+%u) over resent bytes",
+	      off, len);
+	memcpy(c->seg + off, val, len);
+	/* A rewrite writes the field's last @len bytes. */
+	if (off >= c->seen && c->nwrites < CHECKS_MAX)
+		c->writes[c->nwrites++] = c->seg_pos + off + len - 2;
+	return true;
+}
+
+/*
+ * A free ID sharing @hint's high byte (the block always has room: at most
+ * 16 calls live), never @hint or 0; at most pool_size at a time.
+ */
+static int f_id_reserve(void *ctx, u16 hint, u16 *out)
+{
+	struct conn *c = ctx;
 	unsigned int i;
 
 	if (c->pool_used >= c->pool_size)
-		return false;
-	/* Deterministic: lowest free ID after the last one handed out. */
-	for (i = 0; i < c->pool_size; i++) {
-		unsigned int id = (c->pool_next + i) % c->pool_size + 1;
+		return -ENOSPC;
+	for (i = 1; i < 256; i++) {
+		u16 id = (hint & 0xff00) | ((hint + i) & 0xff);
 
-		if (!c->pool[id]) {
-			c->pool[id] = 1;
-			c->pool_used++;
-			c->pool_next = id;
-			*out = id;
-			return true;
+		if (!id || id == hint || c->pool[id])
+			continue;
+		c->pool[id] = 1;
+		c->pool_used++;
+		*out = id;
+		return 0;
+	}
+	FAIL("pool block of %#x full", hint);
+}
+
+static void f_id_release(void *ctx, u16 id)
+{
+	struct conn *c = ctx;
+
+	CHECK(id && c->pool[id], "release of %u, not reserved", id);
+	c->pool[id] = 0;
+	c->pool_used--;
+}
+
+static void f_expect(void *ctx, struct pptp_call *call)
+{
+	call->flags |= PPTP_CALLF_EXPECTED;
+}
+
+static void f_forget(void *ctx, struct pptp_call *call)
+{
+	CHECK(call->flags & PPTP_CALLF_EXPECTED, "forget without expect");
+	call->flags &= ~PPTP_CALLF_EXPECTED;
+}
+
+static void f_count(void *ctx, enum pptp_conn_event ev)
+{
+	struct conn *c = ctx;
+
+	CHECK(ev < PPTP_CE_MAX, "event %d", ev);
+	c->ev[ev]++;
+	switch (ev) {
+	case PPTP_CE_GAP:
+		c->in_gap = true;
+		break;
+	case PPTP_CE_LOST:
+		if (!c->in_gap)
+			log_add(c, 3);
+		break;
+	case PPTP_CE_BAD_SHORT:
+		log_add(c, 4);
+		break;
+	case PPTP_CE_BAD_LEN:
+	case PPTP_CE_BAD_PKT_TYPE:
+	case PPTP_CE_BAD_MAGIC:
+	case PPTP_CE_BAD_TYPE: {
+		struct ent *e = log_add(c, 2);
+
+		if (e)
+			e->type = ev;
+		break;
+	}
+	case PPTP_CE_FAIL_CLOSED:
+		if (!c->closed) {
+			c->closed = true;
+			c->closed_at = c->nlog;
 		}
+		break;
+	default:
+		break;
 	}
-	FAIL("pool accounting");
 }
 
-/* kmod/helper.c pptp_alg_conn_end_call(): release NAT ID, then the call. */
-static void end_call(struct conn *c, int idx)
+static void f_judged(void *ctx, const struct pptp_msg *m, int msg_off,
+		     const struct pptp_step_out *out)
 {
-	struct pptp_call *call;
+	struct conn *c = ctx;
+	const struct pptp_session *s = &c->pc.sess;
+	int head = msg_off + (int)pptp_msg_decide_len(m->type);
+	struct ent *e;
 
-	CHECK(idx >= 0 && idx < c->s.ncalls, "end_call index %d/%u", idx,
-	      c->s.ncalls);
-	call = &c->s.calls[idx];
-	if (call->flags & PPTP_CALLF_WIRE_OWNED) {
-		CHECK(c->pool[call->wire_id], "owned wire %u not reserved",
-		      call->wire_id);
-		c->pool[call->wire_id] = 0;
-		c->pool_used--;
+	CHECK(m->len == pptp_msg_type_len(m->type) && m->len,
+	      "message type %u len %u", m->type, m->len);
+	CHECK(msg_off > -(int)PPTP_WIRE_DECIDE_LEN, "msg_off %d", msg_off);
+	/* Judged on the segment's new bytes that complete its head. */
+	CHECK(head <= (int)c->seg_len && head > (int)c->seen,
+	      "message head [%d,%d) not ending in new bytes [%u,%u)",
+	      msg_off, head, c->seen, c->seg_len);
+	CHECK(out->call >= -1 && out->call < (int)s->ncalls, "out.call %d/%u",
+	      out->call, s->ncalls);
+	if (out->violation)
+		CHECK(out->call == -1, "violation with a call");
+	if (out->actions & (PPTP_ACT_EXPECT | PPTP_ACT_END_CALL |
+			    PPTP_ACT_REWRITE))
+		CHECK(out->call >= 0, "action %#x without call", out->actions);
+	if (out->actions & PPTP_ACT_REWRITE) {
+		CHECK(c->nat, "REWRITE without NAT");
+		CHECK(out->rw_off == m->own_off || out->rw_off == m->peer_off,
+		      "rewrite of a field that is no call ID");
 	}
-	pptp_call_release(&c->s, idx);
+	if (c->nat && c->side == PPTP_SIDE_ORIG &&
+	    m->own_off != PPTP_MSG_NO_FIELD && c->nfields < CHECKS_MAX) {
+		c->fields[c->nfields].pos = c->seg_pos + msg_off + m->own_off;
+		c->fields[c->nfields].real = m->own_id;
+		c->nfields++;
+	}
+	e = log_add(c, 1);
+	if (!e)
+		return;
+	e->type = m->type;
+	e->actions = out->actions;
+	e->viol = out->violation;
+	if (out->actions & PPTP_ACT_REWRITE) {
+		e->rw_val = out->rw_val;
+		e->rw_pos = c->seg_pos + msg_off + out->rw_off;
+	}
+	if (out->call >= 0) {
+		const struct pptp_call *k = &s->calls[out->call];
+
+		e->id0 = k->id[0];
+		e->id1 = k->id[1];
+		e->wire = k->wire_id;
+	}
 }
 
-static void end_all(struct conn *c)
-{
-	c->end_all++;
-	while (c->s.ncalls)
-		end_call(c, c->s.ncalls - 1);
-	pptp_session_release_all(&c->s);
-}
+static const struct pptp_conn_ops f_ops = {
+	.mem = { .alloc = f_alloc, .free = f_free },
+	.read = f_read,
+	.write = f_write,
+	.id_reserve = f_id_reserve,
+	.id_release = f_id_release,
+	.expect = f_expect,
+	.forget = f_forget,
+	.count = f_count,
+	.judged = f_judged,
+};
 
 static void check_session(struct conn *c)
 {
-	const struct pptp_session *s = &c->s;
+	const struct pptp_session *s = &c->pc.sess;
 	unsigned int i, j, owned = 0;
 
 	CHECK(s->state < PPTP_SESS_STATE_MAX, "session state %u", s->state);
@@ -260,266 +362,52 @@ static void check_session(struct conn *c)
 				      a->wire_id);
 		}
 	}
+	owned += c->pc.early && c->pc.early_id;
 	CHECK(owned == c->pool_used, "NAT table %u entries, %u owned",
 	      c->pool_used, owned);
 	for (i = 0; i < 2; i++) {
-		CHECK(c->st[i].hold_len <= PPTP_WIRE_DECIDE_LEN, "hold %u",
-		      c->st[i].hold_len);
-		CHECK(c->st[i].skip < PPTP_WIRE_MAX_MSG_LEN, "skip %u",
-		      c->st[i].skip);
-		CHECK(c->st[i].gaps < PPTP_STREAM_MAX_GAPS || c->st[i].lost,
-		      "gaps %u", c->st[i].gaps);
+		const struct pptp_stream *st = &c->pc.dir[i];
+
+		CHECK(st->hold_len <= PPTP_WIRE_DECIDE_LEN, "hold %u",
+		      st->hold_len);
+		CHECK(st->skip < PPTP_WIRE_MAX_MSG_LEN, "skip %u", st->skip);
+		CHECK(st->gaps < PPTP_STREAM_MAX_GAPS || st->lost, "gaps %u",
+		      st->gaps);
+		CHECK(st->nrw <= PPTP_STREAM_REWRITES, "rewrites %u", st->nrw);
 	}
 }
 
-static int f_read(void *ctx, unsigned int off, u8 *buf, unsigned int len)
+static enum pptp_conn_verdict feed(struct conn *c, int side, u32 pos,
+				   const u8 *b, unsigned int len)
 {
-	struct conn *c = ctx;
-
-	CHECK(off <= c->seg_len && len <= c->seg_len - off,
-	      "read [%u,+%u) beyond segment of %u", off, len, c->seg_len);
-	memcpy(buf, c->seg + off, len);
-	return 0;
-}
-
-/* kmod/stream.c pptp_alg_rewrite(): field at payload offset @off. */
-static void f_rewrite(struct conn *c, int off, u16 old, u16 new)
-{
-	unsigned int from, n;
-	u8 val[2];
-
-	if (pptp_stream_rewritten(&c->st[c->side],
-				  c->isn[c->side] + c->seg_pos + off, new))
-		return;		/* done by f_held() */
-	if (!pptp_stream_place_rewrite(off, c->seen, old, new, &from, &n)) {
-		c->rw_failed++;
-		return;
-	}
-	CHECK(from >= c->seen && from + n == (unsigned int)(off + 2),
-	      "placed at %u+%u, field at %d, new from %u", from, n, off,
-	      c->seen);
-	pptp_put16(val, new);
-	memcpy(c->seg + from, val + 2 - n, n);
-	c->rw_ok++;
-	pptp_stream_note_rewrite(&c->st[c->side],
-				 c->isn[c->side] + c->seg_pos + off, old, new);
-	note_rewrite(c, c->seg_pos + off, old, new);
-}
-
-/* kmod/stream.c pptp_alg_seg_held(). */
-static void f_held(void *ctx, const u8 *head, unsigned int len, int msg_off)
-{
-	struct conn *c = ctx;
-	struct pptp_step_in in = {
-		.side = c->side, .nat = c->nat, .max_calls = c->max_calls,
-		.now = 7,
-	};
-	struct pptp_step_out out;
-	unsigned int from, n;
-	struct pptp_msg m;
-	int off;
-
-	CHECK(len > PPTP_WIRE_HDR_LEN && len < PPTP_WIRE_DECIDE_LEN,
-	      "held %u bytes", len);
-	CHECK(msg_off + (int)len == (int)c->seg_len, "held head at %d+%u of %u",
-	      msg_off, len, c->seg_len);
-	if (!pptp_step_early_rewrite(&c->s, head, len, &in, &m, &out))
-		return;
-	off = msg_off + out.rw_off;
-	CHECK(out.rw_off == PPTP_OFF_PEER_ID_REPLY && off + 2 <= (int)c->seg_len,
-	      "early rewrite at %d", off);
-	if (pptp_stream_place_rewrite(off, c->seen, m.peer_id, out.rw_val,
-				      &from, &n))
-		f_rewrite(c, off, m.peer_id, out.rw_val);
-}
-
-static bool f_message(void *ctx, const struct pptp_msg *m, int msg_off,
-		      bool replay)
-{
-	struct conn *c = ctx;
-	struct pptp_step_in in = {
-		.side = c->side, .nat = c->nat, .replay = replay,
+	const struct pptp_stream *st = &c->pc.dir[side];
+	struct pptp_conn_seg in = {
+		.side = side, .nat = c->nat, .strict = c->strict,
 		.max_calls = c->max_calls, .now = 7,
+		.seq = c->isn[side] + pos, .len = len,
 	};
-	struct pptp_step_out out;
-	struct ent *e = NULL;
-
-	CHECK(m->len == pptp_msg_type_len(m->type) && m->len,
-	      "message type %u len %u", m->type, m->len);
-	CHECK(!replay, "replay is always false now");
-	CHECK(msg_off > -(int)PPTP_WIRE_DECIDE_LEN, "msg_off %d", msg_off);
-	/* Judged on the segment's new bytes that complete its head. */
-	{
-		int head = msg_off + (int)pptp_msg_decide_len(m->type);
-
-		CHECK(head <= (int)c->seg_len && head > (int)c->seen,
-		      "message head [%d,%d) not ending in new bytes [%u,%u)",
-		      msg_off, head, c->seen, c->seg_len);
-	}
-
-	pptp_session_step(&c->s, m, &in, &f_calls_ops, &out);
-	CHECK(out.call >= -1 && out.call < (int)c->s.ncalls, "out.call %d/%u",
-	      out.call, c->s.ncalls);
-	if (replay)
-		CHECK(!(out.actions & ~PPTP_ACT_REWRITE) && !out.violation,
-		      "replay changed something: actions %#x viol %d",
-		      out.actions, out.violation);
-	if (out.violation)
-		CHECK(out.call == -1, "violation with a call");
-	if (out.violation && out.violation != PPTP_V_VERSION && c->strict)
-		c->drop = true;
-	if (out.actions & (PPTP_ACT_ALLOC_WIRE | PPTP_ACT_EXPECT |
-			   PPTP_ACT_END_CALL | PPTP_ACT_REWRITE))
-		CHECK(out.call >= 0, "action %#x without call", out.actions);
-	if (!replay)
-		e = log_add(c, 1);
-
-	if (out.actions & PPTP_ACT_UNINSPECT) {
-		CHECK(c->s.state == PPTP_SESS_UNINSPECTED, "uninspect state");
-		c->uninspected = true;
-		pptp_stream_stop(&c->st[0]);
-		pptp_stream_stop(&c->st[1]);
-		end_all(c);
-		if (e) {
-			e->type = m->type;
-			e->actions = out.actions;
-			e->viol = out.violation;
-		}
-		return false;
-	}
-	if (out.actions & PPTP_ACT_ALLOC_WIRE) {
-		u16 wire;
-
-		CHECK(c->nat, "ALLOC_WIRE without NAT");
-		CHECK(!(out.actions & PPTP_ACT_REWRITE), "REWRITE before ALLOC");
-		if (!pool_reserve(c, &wire)) {
-			/* stream.c: send ID 0 instead and end the call. */
-			out.actions &= ~(PPTP_ACT_ALLOC_WIRE | PPTP_ACT_EXPECT);
-			out.actions |= PPTP_ACT_REWRITE | PPTP_ACT_END_CALL |
-				       0x80;	/* logged: allocation failed */
-			out.rw_off = m->own_off;
-			out.rw_val = 0;
-		} else {
-			pptp_call_set_wire(&c->s, out.call, wire);
-			pptp_step_rewrite(&c->s, m, &in, out.call, &out);
-		}
-	}
-	if (out.actions & PPTP_ACT_REWRITE) {
-		int off = msg_off + out.rw_off;
-		u16 old = out.rw_off == m->own_off ? m->own_id : m->peer_id;
-
-		CHECK(c->nat, "REWRITE without NAT");
-		CHECK(out.rw_off == PPTP_OFF_CALL_ID ||
-		      out.rw_off == PPTP_OFF_PEER_ID_REPLY,
-		      "rw_off %u", out.rw_off);
-		CHECK(out.rw_off + 2 <= m->len, "rewrite outside message");
-		CHECK(out.rw_off == m->own_off || out.rw_off == m->peer_off,
-		      "rewrite of a field that is no call ID");
-		CHECK(off + 2 <= (int)c->seg_len, "rewrite beyond segment");
-		f_rewrite(c, off, old, out.rw_val);
-		if (e) {
-			e->rw_val = out.rw_val;
-			e->rw_pos = c->seg_pos + msg_off + out.rw_off;
-		}
-	}
-	if (e && out.call >= 0) {
-		const struct pptp_call *k = &c->s.calls[out.call];
-
-		e->id0 = k->id[0];
-		e->id1 = k->id[1];
-		e->wire = k->wire_id;
-	}
-	if ((out.actions & PPTP_ACT_END_CALL) && out.call >= 0)
-		end_call(c, out.call);
-	if (out.actions & PPTP_ACT_END_ALL) {
-		end_all(c);
-		CHECK(c->s.ncalls == 0, "END_ALL left calls");
-	}
-	if (e) {
-		e->type = m->type;
-		e->actions = out.actions;
-		e->viol = out.violation;
-	}
-	check_session(c);
-	return true;
-}
-
-static void f_malformed(void *ctx, enum pptp_parse r, bool replay)
-{
-	struct conn *c = ctx;
-	struct ent *e;
-
-	CHECK(r > PPTP_PARSE_NEED_MORE && r < PPTP_PARSE_MAX, "parse %d", r);
-	CHECK(!replay, "replay is always false now");
-	if (c->strict)
-		c->drop = true;
-	e = log_add(c, 2);
-	if (e)
-		e->type = r;
-}
-
-static void f_event(void *ctx, enum pptp_stream_event ev)
-{
-	struct conn *c = ctx;
-
-	CHECK(ev < PPTP_STREAM_EVENT_MAX, "event %d", ev);
-	if (ev == PPTP_STREAM_GAP)
-		c->in_gap = true;
-	if (ev == PPTP_STREAM_LOST && !c->in_gap)
-		log_add(c, 3);
-	if (ev == PPTP_STREAM_BAD_SHORT)
-		log_add(c, 4);
-	if ((ev == PPTP_STREAM_LOST || ev == PPTP_STREAM_BAD_SHORT) &&
-	    c->strict)
-		c->drop = true;
-}
-
-static void f_patch(void *ctx, unsigned int off, u8 val)
-{
-	struct conn *c = ctx;
-
-	CHECK(off < c->seen, "patch at %u outside the resent bytes [0,%u)",
-	      off, c->seen);
-	c->seg[off] = val;
-	c->patches++;
-}
-
-static const struct pptp_stream_ops f_ops = {
-	.read = f_read,
-	.message = f_message,
-	.malformed = f_malformed,
-	.event = f_event,
-	.patch = f_patch,
-	.held = f_held,
-};
-
-static enum pptp_stream_verdict feed(struct conn *c, int side, u32 pos,
-				     const u8 *b, unsigned int len)
-{
-	enum pptp_stream_verdict v;
+	enum pptp_conn_verdict v;
 
 	if (!len)
-		return PPTP_STREAM_PASS;
+		return PPTP_CONN_PASS;
 	memcpy(c->seg, b, len);
 	c->side = side;
 	c->seg_pos = pos;
 	c->seg_len = len;
 	c->in_gap = false;
-	c->drop = false;
+	c->nfields = 0;
+	c->nwrites = 0;
 	c->seen = 0;
-	if (c->st[side].synced) {
-		s32 d = (s32)(c->st[side].next_seq - (c->isn[side] + pos));
+	if (st->synced) {
+		s32 d = (s32)(st->next_seq - in.seq);
 
 		if (d > 0)
 			c->seen = min_t(u32, d, len);
 	}
-	/* kmod/stream.c computes it with pptp_stream_new_off(). */
-	CHECK(pptp_stream_new_off(&c->st[side], c->isn[side] + pos, len) ==
-	      c->seen, "pptp_stream_new_off %u, resent bytes %u",
-	      pptp_stream_new_off(&c->st[side], c->isn[side] + pos, len),
-	      c->seen);
-	v = pptp_stream_segment(&c->st[side], c->isn[side] + pos, len, &f_ops,
-				c);
+	CHECK(pptp_stream_new_off(st, in.seq, len) == c->seen,
+	      "pptp_stream_new_off %u, resent bytes %u",
+	      pptp_stream_new_off(st, in.seq, len), c->seen);
+	v = pptp_conn_segment(&c->pc, &in, &f_ops, c);
 	check_session(c);
 	return v;
 }
@@ -529,9 +417,7 @@ static void conn_init(struct conn *c, bool nat, u16 max_calls,
 {
 	memset(c, 0, sizeof(*c));
 	/* Fixed, so both copies index alike and a crash replays. */
-	pptp_session_init(&c->s, 0x2545f491U);
-	pptp_stream_init(&c->st[0]);
-	pptp_stream_init(&c->st[1]);
+	pptp_conn_init(&c->pc, 0x2545f491U);
 	c->nat = nat;
 	c->max_calls = max_calls;
 	c->isn[0] = 0xffffff00U;
@@ -543,24 +429,37 @@ static void conn_init(struct conn *c, bool nat, u16 max_calls,
 
 static void compare(const struct conn *a, const struct conn *b)
 {
-	unsigned int i;
+	unsigned int i, n = a->nlog;
 
-	CHECK(a->nlog == b->nlog, "differential: %u steps vs %u bytewise",
-	      a->nlog, b->nlog);
-	for (i = 0; i < a->nlog; i++)
+	/* Judgements after a direction failed closed may differ. */
+	if (a->closed || b->closed) {
+		n = min_t(unsigned int, a->closed ? a->closed_at : a->nlog,
+			  b->closed ? b->closed_at : b->nlog);
+		CHECK(n <= a->nlog && n <= b->nlog, "closed_at");
+	} else {
+		CHECK(a->nlog == b->nlog,
+		      "differential: %u steps vs %u bytewise", a->nlog,
+		      b->nlog);
+	}
+	for (i = 0; i < n; i++)
 		CHECK(!memcmp(&a->log[i], &b->log[i], sizeof(a->log[i])),
 		      "differential: step %u differs (kind %u/%u type %u/%u actions %#x/%#x viol %u/%u rw %u@%u/%u@%u)",
 		      i, a->log[i].kind, b->log[i].kind, a->log[i].type,
 		      b->log[i].type, a->log[i].actions, b->log[i].actions,
 		      a->log[i].viol, b->log[i].viol, a->log[i].rw_val,
 		      a->log[i].rw_pos, b->log[i].rw_val, b->log[i].rw_pos);
-	CHECK(a->s.state == b->s.state && a->s.ncalls == b->s.ncalls,
-	      "differential: session %u/%u calls %u/%u", a->s.state,
-	      b->s.state, a->s.ncalls, b->s.ncalls);
-	CHECK(!a->s.ncalls || !memcmp(a->s.calls, b->s.calls,
-				      a->s.ncalls * sizeof(a->s.calls[0])),
+	if (a->closed || b->closed)
+		return;
+	CHECK(a->pc.sess.state == b->pc.sess.state &&
+	      a->pc.sess.ncalls == b->pc.sess.ncalls,
+	      "differential: session %u/%u calls %u/%u", a->pc.sess.state,
+	      b->pc.sess.state, a->pc.sess.ncalls, b->pc.sess.ncalls);
+	CHECK(!a->pc.sess.ncalls ||
+	      !memcmp(a->pc.sess.calls, b->pc.sess.calls,
+		      a->pc.sess.ncalls * sizeof(a->pc.sess.calls[0])),
 	      "differential: call tables differ");
-	CHECK(a->uninspected == b->uninspected, "differential: uninspected");
+	CHECK(a->pc.uninspected == b->pc.uninspected,
+	      "differential: uninspected");
 }
 
 static struct conn A, B;
@@ -584,9 +483,9 @@ static int get(struct in *in)
 /* Sent bytes of @side so far, as A's stream position. */
 static u32 sent(int side)
 {
-	if (!A.st[side].synced)
+	if (!A.pc.dir[side].synced)
 		return 0;
-	return A.st[side].next_seq - A.isn[side];
+	return A.pc.dir[side].next_seq - A.isn[side];
 }
 
 static void put_msg(u8 *b, unsigned int type, u16 own, u16 peer, u8 res)
@@ -647,9 +546,10 @@ static void forwarded(int side, u32 pos, const u8 *b, unsigned int len,
 		if (p >= HIST_MAX)
 			break;
 		if (p >= end) {
-			CHECK(A.st[side].lost && A.seg[i] == b[i],
+			CHECK(A.pc.dir[side].lost && A.seg[i] == b[i],
 			      "side %d byte %u beyond the stream end %u passed as %#x, sent %#x (lost %d)",
-			      side, p, end, A.seg[i], b[i], A.st[side].lost);
+			      side, p, end, A.seg[i], b[i],
+			      A.pc.dir[side].lost);
 			continue;
 		}
 		if (!got[side][p]) {
@@ -663,16 +563,62 @@ static void forwarded(int side, u32 pos, const u8 *b, unsigned int len,
 		for (j = 0; j < nrw[side]; j++) {
 			const struct rw_rec *r = &rws[side][j];
 
-			if (p != r->pos && p != r->pos + 1)
-				continue;
-			/* Older than the ring: goes out as sent. */
-			if (j + PPTP_STREAM_REWRITES < nrw[side])
+			/* Acknowledged before: forgotten, goes out as sent. */
+			if ((p == r->pos || p == r->pos + 1) && r->acked)
 				want = hist[side][p];
 		}
 		CHECK(A.seg[i] == want,
 		      "side %d byte %u resent as %#x, first copy %#x, want %#x",
 		      side, p, A.seg[i], out1[side][p], want);
 	}
+}
+
+/* Fields A rewrote in this segment's new bytes, for the resend oracle. */
+static void note_rewrites(int side)
+{
+	unsigned int i;
+
+	for (i = 0; i < A.nwrites && nrw[side] < LOG_MAX; i++) {
+		rws[side][nrw[side]].pos = A.writes[i];
+		rws[side][nrw[side]].acked = false;
+		nrw[side]++;
+	}
+}
+
+/* The policy: no ORIG call ID leaves from behind the NAT as it was. */
+static void check_fields(int side)
+{
+	unsigned int i;
+
+	for (i = 0; i < A.nfields; i++) {
+		u32 p = A.fields[i].pos;
+		u16 v;
+
+		if (p + 1 >= HIST_MAX || !got[side][p] || !got[side][p + 1])
+			continue;
+		v = out1[side][p] << 8 | out1[side][p + 1];
+		CHECK(v != A.fields[i].real || !v,
+		      "call ID %u at %u left untranslated from behind the NAT",
+		      v, p);
+	}
+}
+
+/* @side acknowledges everything the other side sent so far. */
+static void ack(int side)
+{
+	int o = !side;
+	u32 upto = sent(o);
+	unsigned int j;
+
+	pptp_conn_ack(&A.pc, side, A.isn[o] + upto);
+	pptp_conn_ack(&B.pc, side, B.isn[o] + upto);
+	/* Rewrites inside a head not judged yet are kept (pptp_stream_ack). */
+	u32 held = upto - A.pc.dir[o].hold_len;
+
+	for (j = 0; j < nrw[o]; j++)
+		if (rws[o][j].pos + 2 <= upto &&
+		    (!A.pc.dir[o].hold_len || rws[o][j].pos < held))
+			rws[o][j].acked = true;
 }
 
 /*
@@ -684,41 +630,43 @@ static void forwarded(int side, u32 pos, const u8 *b, unsigned int len,
 static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 {
 	u32 before = sent(side), after, p;
-	bool was_synced = A.st[side].synced, was_lost = A.st[side].lost;
-	enum pptp_stream_verdict v;
-	bool drop = false;
+	bool was_synced = A.pc.dir[side].synced;
+	bool was_lost = A.pc.dir[side].lost;
+	bool was_blocked = A.pc.blocked & (1U << side);
+	unsigned int strict = A.ev[PPTP_CE_STRICT_DROP];
+	enum pptp_conn_verdict v;
 
 	if (!len || len > HIST_MAX)
 		return;
 	v = feed(&A, side, pos, b, len);
+	if (was_blocked)
+		CHECK(v == PPTP_CONN_DROP && sent(side) == before,
+		      "segment of a direction that failed closed passed");
 	if (dropped[side].valid) {
 		/*
-		 * Any later copy of bytes of the last drop is a resend of it,
-		 * even when the drop lay beyond a gap (strict drop of the
-		 * segment that hit the gap limit) and the gap is filled since.
+		 * Any later copy of bytes of the last drop for good is a
+		 * resend of it, even when the drop lay beyond a gap (strict
+		 * drop of the segment that hit the gap limit).
 		 */
 		u32 ds = dropped[side].pos, dl = dropped[side].len;
 
 		if ((u32)(pos - ds) < dl || (u32)(ds - pos) < len)
-			CHECK(v == PPTP_STREAM_REFUSE,
-			      "strict: resend [%u,+%u) (resent part %u) of dropped [%u,+%u) passed",
+			CHECK(v == PPTP_CONN_DROP,
+			      "resend [%u,+%u) (resent part %u) of dropped [%u,+%u) passed",
 			      pos, len, A.seen, ds, dl);
 	}
-	if (v == PPTP_STREAM_REFUSE)
-		CHECK(sent(side) == before || !was_synced,
-		      "refused segment advanced the stream %u -> %u", before,
-		      sent(side));
-	if (v == PPTP_STREAM_PASS && A.drop) {
-		/* kmod/stream.c: strict mode drops and remembers. */
-		pptp_stream_refuse(&A.st[side], A.isn[side] + pos, len);
+	/* Dropped for good: strict mode, or the direction failed closed. */
+	if (v == PPTP_CONN_DROP && !was_blocked &&
+	    (A.ev[PPTP_CE_STRICT_DROP] != strict ||
+	     (A.pc.blocked & (1U << side)))) {
 		dropped[side].pos = pos;
 		dropped[side].len = len;
 		dropped[side].valid = true;
-		drop = true;
 	}
-	if (A.st[side].lost && !was_lost && A.in_gap)
+	if (A.pc.dir[side].lost && !was_lost && A.in_gap)
 		frozen[side] = true;
-	CHECK(A.st[side].synced, "segment left the stream unsynced");
+	CHECK(A.pc.dir[side].synced || was_blocked,
+	      "segment left the stream unsynced");
 	after = sent(side);
 	if (!was_synced)
 		before = pos;	/* A synced on this segment: pos 0 */
@@ -731,8 +679,11 @@ static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 		if (!frozen[side] && !was_lost)
 			feed(&B, side, p, &b[k], 1);
 	}
-	if (v == PPTP_STREAM_PASS && !drop)
+	if (v == PPTP_CONN_PASS) {
+		note_rewrites(side);
 		forwarded(side, pos, b, len, after);
+		check_fields(side);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -770,7 +721,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			back = t + 1;
 			len = r + 1;
-			if (!A.st[side].synced || at > HIST_MAX)
+			if (!A.pc.dir[side].synced || at > HIST_MAX)
 				break;
 			if (back > at)
 				back = at;
@@ -789,7 +740,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if ((t = get(&in)) < 0 || (r = get(&in)) < 0)
 				break;
 			back = t + 1;
-			if (!A.st[side].synced || at > HIST_MAX)
+			if (!A.pc.dir[side].synced || at > HIST_MAX)
 				back = 0;
 			if (back > at)
 				back = at;
@@ -801,26 +752,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 3:	/* FUTURE */
 			if ((t = get(&in)) < 0 || (r = get(&in)) < 0)
 				break;
-			gap = A.st[side].synced ? t + 1 : 0;
+			gap = A.pc.dir[side].synced ? t + 1 : 0;
 			for (i = 0; i < (unsigned int)r + 1 && in.n; i++)
 				buf[i] = get(&in);
 			segment(side, at + gap, buf, i);
 			break;
 		case 8:	/* SYNACK */
-			pptp_stream_sync(&A.st[0], A.isn[0]);
-			pptp_stream_sync(&A.st[1], A.isn[1]);
-			pptp_stream_sync(&B.st[0], B.isn[0]);
-			pptp_stream_sync(&B.st[1], B.isn[1]);
+			pptp_conn_sync(&A.pc, 0, A.isn[0]);
+			pptp_conn_sync(&A.pc, 1, A.isn[1]);
+			pptp_conn_sync(&B.pc, 0, B.isn[0]);
+			pptp_conn_sync(&B.pc, 1, B.isn[1]);
+			break;
+		case 10:	/* ACK */
+			ack(side);
 			break;
 		case 9:	/* STRICT */
 			A.strict = !A.strict;
 			break;
 		case 4:	/* FIN */
-			if (!A.uninspected)
-				end_all(&A);
-			if (!B.uninspected)
-				end_all(&B);
+			pptp_conn_end_all(&A.pc, &f_ops, &A);
+			pptp_conn_end_all(&B.pc, &f_ops, &B);
 			check_session(&A);
+			check_session(&B);
 			break;
 		case 6:	/* MSG */
 		case 7:	/* MSGSPLIT */
@@ -854,10 +807,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	compare(&A, &B);
 	if (getenv("PPTP_FUZZ_DEBUG"))
-		fprintf(stderr, "steps %u rewrites %u (failed %u) calls %u state %u end_all %u wire %u\n",
-			A.nlog, A.rw_ok, A.rw_failed, A.s.ncalls, A.s.state,
-			A.end_all, A.pool_used);
-	pptp_session_destroy(&A.s, &f_calls_ops);
-	pptp_session_destroy(&B.s, &f_calls_ops);
+		fprintf(stderr, "steps %u rewrites %u (failed %u) zeroed %u closed %u calls %u state %u wire %u\n",
+			A.nlog, A.ev[PPTP_CE_REWRITE],
+			A.ev[PPTP_CE_REWRITE_FAILED], A.ev[PPTP_CE_ID_ZEROED],
+			A.ev[PPTP_CE_FAIL_CLOSED], A.pc.sess.ncalls,
+			A.pc.sess.state, A.pool_used);
+	pptp_conn_destroy(&A.pc, &f_ops, &A);
+	pptp_conn_destroy(&B.pc, &f_ops, &B);
+	CHECK(!A.pool_used && !B.pool_used, "IDs left reserved: %u, %u",
+	      A.pool_used, B.pool_used);
 	return 0;
 }

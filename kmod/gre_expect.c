@@ -96,9 +96,9 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	spin_lock_bh(&conn->lock);
 	/* The key names the receiving endpoint: REPLY's ID, or the wire ID. */
 	i = conn->dead ? -1 :
-	    pptp_calls_find(&conn->sess, dir == IP_CT_DIR_ORIGINAL ?
+	    pptp_calls_find(&conn->pc.sess, dir == IP_CT_DIR_ORIGINAL ?
 			    PPTP_KEY_REPLY : PPTP_KEY_WIRE, key);
-	call = i >= 0 ? &conn->sess.calls[i] : NULL;
+	call = i >= 0 ? &conn->pc.sess.calls[i] : NULL;
 	if (call && (call->flags & PPTP_CALLF_EXPECTED)) {
 		call->flags |= dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_ORIG :
 							   PPTP_CALLF_GRE_REPLY;

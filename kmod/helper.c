@@ -38,28 +38,6 @@ struct pptp_alg_conn *pptp_alg_conn_of(const struct nf_conn *ct)
 	return h ? READ_ONCE(h->conn) : NULL;
 }
 
-/* Tear call @idx down and forget it.  conn->lock held. */
-void pptp_alg_conn_end_call(struct pptp_alg_net *pn,
-			    struct pptp_alg_conn *conn, int idx)
-{
-	struct pptp_call *call = &conn->sess.calls[idx];
-
-	if (call->flags & PPTP_CALLF_EXPECTED)
-		pptp_alg_stat_inc(pn, PPTP_STAT_CALLS_TORNDOWN);
-	pptp_alg_gre_forget(pn, conn, call);
-	if (call->flags & PPTP_CALLF_WIRE_OWNED)
-		pptp_alg_nat_id_release(pn, conn->ct, call->wire_id);
-	pptp_call_release(&conn->sess, idx);
-}
-
-void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
-			   struct pptp_alg_conn *conn)
-{
-	while (conn->sess.ncalls)
-		pptp_alg_conn_end_call(pn, conn, conn->sess.ncalls - 1);
-	pptp_session_release_all(&conn->sess);
-}
-
 static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 				  struct pptp_alg_conn *conn);
 
@@ -77,9 +55,7 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	spin_lock_init(&conn->lock);
 	conn->ct = ct;
 	conn->created = pptp_alg_now();
-	pptp_session_init(&conn->sess, get_random_u32());
-	pptp_stream_init(&conn->dir[IP_CT_DIR_ORIGINAL]);
-	pptp_stream_init(&conn->dir[IP_CT_DIR_REPLY]);
+	pptp_conn_init(&conn->pc, get_random_u32());
 
 	spin_lock_bh(&pn->conns_lock);
 	if (pn->dying || cmpxchg(&h->conn, NULL, conn)) {
@@ -116,7 +92,7 @@ static void pptp_alg_conn_free_rcu(struct rcu_head *head)
 	struct pptp_alg_conn *conn = container_of(head, struct pptp_alg_conn,
 						  rcu);
 
-	kfree(conn->sess.calls);
+	kfree(conn->pc.sess.calls);
 	kmem_cache_free(pptp_alg_conn_cache, conn);
 }
 
@@ -130,7 +106,7 @@ static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 		return;
 	}
 	pptp_alg_conn_end_all(pn, conn);
-	conn->dead = true;
+	WRITE_ONCE(conn->dead, true);
 	spin_unlock_bh(&conn->lock);
 
 	spin_lock_bh(&pn->conns_lock);
@@ -150,7 +126,8 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 	struct pptp_alg_conn *conn;
 	const struct tcphdr *th;
 	struct tcphdr _th;
-	bool payload, closing, synack;
+	bool payload, closing, synack, ack;
+	unsigned int side;
 	unsigned int verdict;
 	u32 seq, ack_seq;
 
@@ -166,6 +143,9 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 	/* Copy what is needed later: a NAT rewrite may reallocate the head. */
 	closing = th->fin || th->rst;
 	synack = th->syn && th->ack;
+	ack = th->ack;
+	side = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ? PPTP_SIDE_ORIG :
+							  PPTP_SIDE_REPLY;
 	seq = ntohl(th->seq);
 	ack_seq = ntohl(th->ack_seq);
 	th = NULL;
@@ -196,11 +176,12 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 		return NF_ACCEPT;
 	}
 	if (synack) {
-		int dir = CTINFO2DIR(ctinfo);
-
-		pptp_stream_sync(&conn->dir[dir], seq + 1);
-		pptp_stream_sync(&conn->dir[!dir], ack_seq);
+		pptp_conn_sync(&conn->pc, side, seq + 1);
+		pptp_conn_sync(&conn->pc, !side, ack_seq);
 	}
+	/* Rewrites the other side has acknowledged need no repeating. */
+	if (ack)
+		pptp_conn_ack(&conn->pc, side, ack_seq);
 	verdict = payload ? pptp_alg_segment(pn, conn, skb, protoff, ct,
 					     ctinfo) : NF_ACCEPT;
 	/* The control connection is closing: its calls go with it. */

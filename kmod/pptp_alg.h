@@ -15,8 +15,7 @@
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 
-#include "pptp_alg/session.h"
-#include "pptp_alg/stream.h"
+#include "pptp_alg/conn.h"
 #include "compat.h"
 
 #define PPTP_ALG_NAME		"pptp-alg"
@@ -68,12 +67,11 @@ struct pptp_alg_conn {
 	struct list_head node;		/* pptp_alg_net.conns */
 	spinlock_t lock;		/* everything below */
 	struct nf_conn *ct;		/* master, valid until destroy */
-	struct pptp_session sess;
-	struct pptp_stream dir[IP_CT_DIR_MAX];
+	struct pptp_conn pc;		/* protocol state, pure */
 	u32 created;			/* seconds */
 	bool dead;			/* destroy ran: ignore everything */
 	bool closed;			/* FIN or RST seen: not an active session */
-	bool uninspected;		/* not version 1, or stream lost */
+	u8 pending;			/* calls waiting for GRE (expect_budget.c) */
 	struct rcu_head rcu;
 };
 
@@ -156,10 +154,6 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			 struct pptp_call *call);
 
 /* helper.c */
-void pptp_alg_conn_end_call(struct pptp_alg_net *pn,
-			    struct pptp_alg_conn *conn, int idx);
-void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
-			   struct pptp_alg_conn *conn);
 struct pptp_alg_conn *pptp_alg_conn_of(const struct nf_conn *ct);
 int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 		  struct nf_conn *ct, enum ip_conntrack_info ctinfo);
@@ -183,3 +177,5 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 	} while (0)
 
 #endif /* PPTP_ALG_H */
+void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
+			   struct pptp_alg_conn *conn);

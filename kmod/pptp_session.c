@@ -399,29 +399,6 @@ static void pptp_call_step(struct pptp_session *s, const struct pptp_msg *m,
 	}
 }
 
-/*
- * Retransmitted bytes: the first copy was judged and changed state; only
- * translate.  A call already gone is no violation: the retransmission
- * must not be counted twice or dropped.
- */
-static void pptp_replay_step(struct pptp_session *s, const struct pptp_msg *m,
-			     const struct pptp_step_in *in,
-			     struct pptp_step_out *out)
-{
-	int idx;
-
-	if (m->type < PPTP_MSG_OCRQ || m->type > PPTP_MSG_TYPE_MAX)
-		return;
-	if (m->type == PPTP_MSG_OCRQ || m->type == PPTP_MSG_ICRQ)
-		idx = pptp_find_own(s, in->side, m->own_id);
-	else
-		idx = pptp_find_call(s, m, in->side);
-	if (idx < 0)
-		return;
-	out->call = idx;
-	pptp_step_rewrite(s, m, in, idx, out);
-}
-
 void pptp_session_step(struct pptp_session *s, const struct pptp_msg *m,
 		       const struct pptp_step_in *in,
 		       const struct pptp_calls_ops *ops,
@@ -435,11 +412,6 @@ void pptp_session_step(struct pptp_session *s, const struct pptp_msg *m,
 
 	if (s->state == PPTP_SESS_UNINSPECTED)
 		return;
-
-	if (in->replay) {
-		pptp_replay_step(s, m, in, out);
-		return;
-	}
 
 	if (m->type < PPTP_MSG_OCRQ) {
 		pptp_ctrl_step(s, m, in, out);

@@ -23,27 +23,46 @@ void pptp_stream_sync(struct pptp_stream *st, u32 seq)
 	st->synced = 1;
 }
 
-void pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
+bool pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
 			      u16 new_val)
 {
-	struct pptp_stream_rewrite *rw = &st->rw[st->rw_next];
+	struct pptp_stream_rewrite *rw;
 
+	if (st->nrw >= PPTP_STREAM_REWRITES)
+		return false;
+	rw = &st->rw[st->nrw++];
 	rw->seq = seq;
 	rw->old_val = old_val;
 	rw->new_val = new_val;
-	st->rw_next = (st->rw_next + 1) % PPTP_STREAM_REWRITES;
+	return true;
 }
 
-bool pptp_stream_rewritten(const struct pptp_stream *st, u32 seq,
-			   u16 new_val)
+bool pptp_stream_rewritten_at(const struct pptp_stream *st, u32 seq)
 {
 	unsigned int i;
 
-	for (i = 0; i < PPTP_STREAM_REWRITES; i++)
-		if (st->rw[i].seq == seq && st->rw[i].new_val == new_val &&
-		    st->rw[i].old_val != new_val)
+	for (i = 0; i < st->nrw; i++)
+		if (st->rw[i].seq == seq)
 			return true;
 	return false;
+}
+
+void pptp_stream_ack(struct pptp_stream *st, u32 ack)
+{
+	/* A head not judged yet still needs to know what it went out as. */
+	u32 held = st->next_seq - st->hold_len;
+	unsigned int i = 0;
+
+	while (i < st->nrw) {
+		const struct pptp_stream_rewrite *rw = &st->rw[i];
+
+		/* Both bytes of the field are below @ack. */
+		if ((s32)(ack - (rw->seq + 2)) >= 0 &&
+		    (!st->hold_len || (s32)(rw->seq - held) < 0))
+			st->rw[i] = st->rw[--st->nrw];
+		else
+			i++;
+	}
 }
 
 void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len)
@@ -142,7 +161,7 @@ static bool pptp_stream_head(struct pptp_stream *st, unsigned int *off,
 	if (r == PPTP_PARSE_OK) {
 		st->skip = msg_len - st->hold_len;
 		st->hold_len = 0;
-		return ops->message(ctx, &m, msg_off, false);
+		return ops->message(ctx, &m, msg_off);
 	}
 
 	if (r == PPTP_PARSE_NEED_MORE) {
@@ -152,7 +171,7 @@ static bool pptp_stream_head(struct pptp_stream *st, unsigned int *off,
 	if (r == PPTP_PARSE_BAD_LEN && pptp_get16(st->hold) < PPTP_WIRE_HDR_LEN)
 		ops->event(ctx, PPTP_STREAM_BAD_SHORT);
 	else
-		ops->malformed(ctx, r, false);
+		ops->malformed(ctx, r);
 	if (!need || need < st->hold_len || need > PPTP_WIRE_MAX_MSG_LEN) {
 		pptp_stream_lose(st, ops, ctx);
 		return false;
@@ -208,11 +227,9 @@ static void pptp_stream_repatch(struct pptp_stream *st, u32 seq,
 
 	if (!ops->patch)
 		return;
-	for (i = 0; i < PPTP_STREAM_REWRITES; i++) {
+	for (i = 0; i < st->nrw; i++) {
 		const struct pptp_stream_rewrite *rw = &st->rw[i];
 
-		if (rw->old_val == rw->new_val)
-			continue;
 		for (b = 0; b < 2; b++) {
 			u8 old = b ? rw->old_val & 0xff : rw->old_val >> 8;
 			u8 new = b ? rw->new_val & 0xff : rw->new_val >> 8;
@@ -220,8 +237,13 @@ static void pptp_stream_repatch(struct pptp_stream *st, u32 seq,
 			u8 cur;
 
 			if (!pptp_seq_in(s, seq, len) ||
-			    ops->read(ctx, s - seq, &cur, 1) || cur != old)
+			    ops->read(ctx, s - seq, &cur, 1))
 				continue;
+			if (cur != old) {
+				/* Not what the first copy carried here. */
+				ops->event(ctx, PPTP_STREAM_RESEND_DIFFERS);
+				continue;
+			}
 			ops->patch(ctx, s - seq, new);
 		}
 	}

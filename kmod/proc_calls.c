@@ -91,11 +91,11 @@ static int pptp_alg_calls_show(struct seq_file *s, void *v)
 			break;
 		}
 		t = conn->ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-		n = conn->sess.ncalls > i ?
-		    min_t(unsigned int, conn->sess.ncalls - i,
+		n = conn->pc.sess.ncalls > i ?
+		    min_t(unsigned int, conn->pc.sess.ncalls - i,
 			  PPTP_ALG_CALLS_CHUNK) : 0;
 		if (n)
-			memcpy(it->calls, conn->sess.calls + i,
+			memcpy(it->calls, conn->pc.sess.calls + i,
 			       n * sizeof(it->calls[0]));
 		spin_unlock_bh(&conn->lock);
 

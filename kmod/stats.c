@@ -69,7 +69,7 @@ int pptp_alg_stats_show(struct seq_file *s, void *v)
 			continue;
 		/* A closing connection lingers in conntrack, not as a session. */
 		conns += !READ_ONCE(conn->closed);
-		calls += READ_ONCE(conn->sess.ncalls);
+		calls += READ_ONCE(conn->pc.sess.ncalls);
 	}
 	rcu_read_unlock();
 	seq_printf(s, "sessions_active %u\n", conns);

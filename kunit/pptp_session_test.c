@@ -148,18 +148,6 @@ static unsigned int step(struct kunit *test, u8 side, u8 type, u16 own,
 	return f->out.actions;
 }
 
-static unsigned int replay(struct kunit *test, u8 side, u8 type, u16 own,
-			   u16 peer, u8 result)
-{
-	struct fx *f = test->priv;
-	unsigned int a;
-
-	f->in.replay = true;
-	a = step(test, side, type, own, peer, result);
-	f->in.replay = false;
-	return a;
-}
-
 /* Macros only to report the caller's line; the checks live in functions. */
 #define EXPECT_OK(test, f, acts)	expect_ok(test, f, acts, __LINE__)
 #define EXPECT_RW(test, f, off, val)	expect_rw(test, f, off, val, __LINE__)
@@ -323,8 +311,6 @@ static void expect_ignored(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, f->out.call, -1);
 			KUNIT_EXPECT_EQ(test, f->s.state,
 					PPTP_SESS_UNINSPECTED);
-			replay(test, side, t, 1, 1, 1);
-			EXPECT_OK(test, f, 0);
 		}
 	}
 	KUNIT_EXPECT_EQ(test, f->s.ncalls, 0);
@@ -1151,67 +1137,6 @@ static void pptp_session_test_dup(struct kunit *test)
 	EXPECT_OK(test, f, 0);
 }
 
-/* Retransmissions: translate like the original, change nothing. */
-static void pptp_session_test_replay(struct kunit *test)
-{
-	struct fx *f = test->priv;
-	struct pptp_session before;
-	struct pptp_call saved;
-
-	f->in.nat = true;
-	establish(test, ORIG);
-	step(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
-	glue_alloc(test, 5000);
-
-	replay(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
-	EXPECT_OK(test, f, PPTP_ACT_REWRITE);
-	EXPECT_RW(test, f, PPTP_OFF_CALL_ID, 5000);
-	KUNIT_EXPECT_EQ(test, f->out.call, 0);
-	KUNIT_EXPECT_EQ(test, f->s.ncalls, 1);
-
-	step(test, REPLY, PPTP_MSG_OCRP, 200, 5000, 1);
-	before = f->s;
-	saved = f->s.calls[0];
-	replay(test, REPLY, PPTP_MSG_OCRP, 200, 5000, 1);
-	EXPECT_OK(test, f, PPTP_ACT_REWRITE);
-	EXPECT_RW(test, f, PPTP_OFF_PEER_ID_REPLY, 100);
-	KUNIT_EXPECT_EQ(test, memcmp(&saved, &f->s.calls[0], sizeof(saved)),
-			0);
-
-	replay(test, ORIG, PPTP_MSG_CCRQ, 100, 0, 0);
-	EXPECT_OK(test, f, PPTP_ACT_REWRITE);
-	KUNIT_EXPECT_EQ(test, f->s.calls[0].state, PPTP_CALL_ESTABLISHED);
-	replay(test, REPLY, PPTP_MSG_CDN, 200, 0, 0);
-	EXPECT_OK(test, f, 0);
-	KUNIT_EXPECT_EQ(test, f->out.call, 0);
-
-	/* Control messages: nothing at all, even if illegal now. */
-	replay(test, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
-	EXPECT_OK(test, f, 0);
-	replay(test, REPLY, PPTP_MSG_STOPCCRQ, 0, 0, 0);
-	EXPECT_OK(test, f, 0);
-	KUNIT_EXPECT_EQ(test, f->s.state, before.state);
-	KUNIT_EXPECT_EQ(test, f->s.ncalls, before.ncalls);
-
-	/* Unknown call (e.g. released since): silently untouched. */
-	replay(test, ORIG, PPTP_MSG_OCRQ, 101, 0, 0);
-	EXPECT_OK(test, f, 0);
-	KUNIT_EXPECT_EQ(test, f->out.call, -1);
-	KUNIT_EXPECT_EQ(test, f->s.ncalls, 1);
-	step(test, REPLY, PPTP_MSG_CDN, 200, 0, 0);
-	pptp_call_release(&f->s, f->out.call);
-	replay(test, REPLY, PPTP_MSG_CDN, 200, 0, 0);
-	EXPECT_OK(test, f, 0);
-	KUNIT_EXPECT_EQ(test, f->out.call, -1);
-	KUNIT_EXPECT_EQ(test, f->s.ncalls, 0);
-
-	/* Without NAT a replay does nothing. */
-	f->in.nat = false;
-	step(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
-	replay(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
-	EXPECT_OK(test, f, 0);
-	KUNIT_EXPECT_EQ(test, f->out.call, 0);
-}
 
 /* pptp_step_rewrite only patches a field that names the call. */
 static void pptp_session_test_rewrite_guards(struct kunit *test)
@@ -1407,11 +1332,9 @@ static void pptp_session_test_random(struct kunit *test)
 		u8 t, side, result;
 
 		f->in.nat = rnd() % 4 != 0;
-		f->in.replay = rnd() % 16 == 0;
 		f->version = rnd() % 256 ? PPTP_WIRE_VERSION : 0x0200;
 		rnd_msg(f, &side, &t, &own, &peer, &result);
 		step(test, side, t, own, peer, result);
-		f->in.replay = false;
 		if (f->out.actions & PPTP_ACT_ALLOC_WIRE) {
 			KUNIT_ASSERT_GE(test, f->out.call, 0);
 			if (rnd() % 8) {
@@ -1505,7 +1428,6 @@ static struct kunit_case pptp_session_test_cases[] = {
 	KUNIT_CASE(pptp_session_test_grow),
 	KUNIT_CASE(pptp_session_test_nomem),
 	KUNIT_CASE(pptp_session_test_dup),
-	KUNIT_CASE(pptp_session_test_replay),
 	KUNIT_CASE(pptp_session_test_rewrite_guards),
 	KUNIT_CASE(pptp_session_test_release),
 	KUNIT_CASE(pptp_session_test_random),

@@ -37,8 +37,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "pptp_alg/session.h"
-#include "pptp_alg/stream.h"
+#include "pptp_alg/conn.h"
 
 #define ORIG	PPTP_SIDE_ORIG
 #define REPLY	PPTP_SIDE_REPLY
@@ -62,12 +61,16 @@ struct sg_ent {
 };
 
 struct sg {
-	struct pptp_session s;
-	struct pptp_stream st[2];
-	bool nat, uninspected, strict, drop;
-	unsigned int new_off;	/* as kmod/stream.c: first byte not resent */
+	struct kunit *test;
+	struct pptp_conn pc;
+	bool nat, strict;
+	bool id_fail;		/* id_reserve() finds no free ID */
+	bool write_fail;	/* write() fails (the skb cannot be changed) */
+	bool far_wire;		/* IDs with another high byte than the hint */
+	unsigned int new_off;	/* first payload byte not resent */
 	u16 max_calls;
 	u16 wire_n;
+	int reserved;		/* IDs reserved and not released */
 	u32 isn[2];		/* sequence number of stream position 0 */
 	const u8 *src[2];
 	/* current segment */
@@ -86,12 +89,11 @@ struct sg {
 	struct sg_ent log[SG_LOG];
 	unsigned int nlog, log_overflow;
 	unsigned int ev[PPTP_STREAM_EVENT_MAX];
+	unsigned int ce[PPTP_CE_MAX];
 	unsigned int bad[PPTP_PARSE_MAX];
-	unsigned int replay_flag;	/* callbacks with replay == true */
 	unsigned int rw_ok, rw_failed, rw_oob, msgs, patches, patch_oob;
+	unsigned int failed_seen;	/* rw_failed at the last judgement */
 	unsigned int drops;	/* strict-mode drops */
-	unsigned int helds;	/* held() callbacks */
-	unsigned int early_done; /* judged rewrites already made by held() */
 };
 
 static void *sg_alloc(size_t size)
@@ -103,11 +105,6 @@ static void sg_free(void *p)
 {
 	kfree(p);
 }
-
-static const struct pptp_calls_ops sg_calls_ops = {
-	.alloc = sg_alloc,
-	.free = sg_free,
-};
 
 static struct sg_ent *sg_log(struct sg *g, u8 kind)
 {
@@ -134,179 +131,162 @@ static int sg_read(void *ctx, unsigned int off, u8 *buf, unsigned int len)
 	return 0;
 }
 
-static void sg_patch(void *ctx, unsigned int off, u8 val)
+/*
+ * Into the glue's copy of the segment.  Bytes before new_off were sent
+ * before: writing there repeats a remembered rewrite in a resend.
+ */
+static bool sg_write(void *ctx, unsigned int off, const u8 *val,
+		     unsigned int len)
 {
 	struct sg *g = ctx;
 
-	if (off >= g->seg_len) {
-		g->patch_oob++;
-		return;
-	}
-	g->seg[off] = val;
-	g->patches++;
-}
-
-/* kmod/stream.c pptp_alg_rewrite(). */
-static void sg_rewrite(struct sg *g, const struct pptp_msg *m, int msg_off,
-		       const struct pptp_step_out *out, struct sg_ent *e)
-{
-	int off = msg_off + out->rw_off;
-	u16 old = out->rw_off == m->own_off ? m->own_id : m->peer_id;
-	unsigned int from, n;
-	bool ok;
-	u8 val[2];
-
-	if (pptp_stream_rewritten(&g->st[g->side],
-				  g->isn[g->side] + g->seg_pos + off,
-				  out->rw_val)) {
-		/* Done while the message was held (sg_held). */
-		if (e) {
-			e->rw_val = out->rw_val;
-			e->rw_old = old;
-			e->rw_pos = g->seg_pos + off;
-			e->rw_ok = true;
-		}
-		g->early_done++;
-		return;
-	}
-	ok = pptp_stream_place_rewrite(off, g->new_off, old, out->rw_val,
-				       &from, &n);
-	if (e) {
-		e->rw_val = out->rw_val;
-		e->rw_old = old;
-		e->rw_pos = g->seg_pos + msg_off + out->rw_off;
-		e->rw_ok = ok;
-	}
-	if (!ok) {
-		g->rw_failed++;
-		return;
-	}
-	if (off + 2 > (int)g->seg_len || from < g->new_off ||
-	    (int)from < off || from + n != (unsigned int)(off + 2)) {
-		/* The walker promised the field ends in this segment. */
-		g->rw_oob++;
-		return;
-	}
-	pptp_put16(val, out->rw_val);
-	memcpy(g->seg + from, val + 2 - n, n);
-	g->rw_ok++;
-	pptp_stream_note_rewrite(&g->st[g->side],
-				 g->isn[g->side] + g->seg_pos + off, old,
-				 out->rw_val);
-}
-
-static bool sg_message(void *ctx, const struct pptp_msg *m, int msg_off,
-		       bool replay)
-{
-	struct sg *g = ctx;
-	struct pptp_step_in in = {
-		.side = g->side, .nat = g->nat, .replay = replay,
-		.max_calls = g->max_calls, .now = 1,
-	};
-	struct pptp_step_out out;
-	struct sg_ent *e;
-
-	g->replay_flag += replay;
-	g->msgs++;
-	pptp_session_step(&g->s, m, &in, &sg_calls_ops, &out);
-	e = sg_log(g, SG_MSG);
-	if (e) {
-		e->type = m->type;
-		e->actions = out.actions;
-		e->viol = out.violation;
-		e->msg_pos = g->seg_pos + msg_off;
-	}
-	if (out.violation && out.violation != PPTP_V_VERSION && g->strict)
-		g->drop = true;
-	if (out.actions & PPTP_ACT_UNINSPECT) {
-		g->uninspected = true;
-		pptp_stream_stop(&g->st[0]);
-		pptp_stream_stop(&g->st[1]);
-		pptp_session_release_all(&g->s);
+	if (off > g->seg_len || len > g->seg_len - off) {
+		if (off < g->new_off)
+			g->patch_oob++;
+		else
+			g->rw_oob++;
 		return false;
 	}
-	if (out.actions & PPTP_ACT_ALLOC_WIRE) {
-		pptp_call_set_wire(&g->s, out.call,
-				   SG_WIRE(m->own_id, ++g->wire_n));
-		pptp_step_rewrite(&g->s, m, &in, out.call, &out);
-	}
-	if (out.actions & PPTP_ACT_REWRITE)
-		sg_rewrite(g, m, msg_off, &out, e);
-	if (e)
-		e->actions = out.actions;
-	if (e && out.call >= 0 && out.call < g->s.ncalls) {
-		const struct pptp_call *c = &g->s.calls[out.call];
-
-		e->id_orig = c->id[ORIG];
-		e->id_reply = c->id[REPLY];
-		e->wire = c->wire_id;
-		e->state = c->state;
-	}
-	if ((out.actions & PPTP_ACT_END_CALL) && out.call >= 0)
-		pptp_call_release(&g->s, out.call);
-	if (out.actions & PPTP_ACT_END_ALL)
-		pptp_session_release_all(&g->s);
+	if (g->write_fail)
+		return false;
+	memcpy(g->seg + off, val, len);
+	if (off < g->new_off)
+		g->patches += len;
 	return true;
 }
 
-/* kmod/stream.c pptp_alg_seg_held(). */
-static void sg_held(void *ctx, const u8 *head, unsigned int len, int msg_off)
+/* @n-th wire ID, deterministic: the real ID's high byte is kept. */
+static int sg_id_reserve(void *ctx, u16 hint, u16 *out)
 {
 	struct sg *g = ctx;
-	struct pptp_step_in in = {
-		.side = g->side, .nat = g->nat, .max_calls = g->max_calls,
-		.now = 1,
-	};
-	struct pptp_step_out out;
-	unsigned int from, n;
-	struct pptp_msg m;
 
-	g->helds++;
-	if (!pptp_step_early_rewrite(&g->s, head, len, &in, &m, &out))
-		return;
-	if (pptp_stream_place_rewrite(msg_off + out.rw_off, g->new_off,
-				      m.peer_id, out.rw_val, &from, &n))
-		sg_rewrite(g, &m, msg_off, &out, NULL);
+	if (g->id_fail)
+		return -ENOSPC;
+	*out = SG_WIRE(hint, ++g->wire_n);
+	if (g->far_wire)
+		*out ^= 0x4000;
+	g->reserved++;
+	return 0;
 }
 
-static void sg_malformed(void *ctx, enum pptp_parse r, bool replay)
+static void sg_id_release(void *ctx, u16 id)
 {
+	struct sg *g = ctx;
+
+	g->reserved--;
+}
+
+static void sg_expect(void *ctx, struct pptp_call *call)
+{
+	call->flags |= PPTP_CALLF_EXPECTED;
+}
+
+static void sg_forget(void *ctx, struct pptp_call *call)
+{
+	call->flags &= ~PPTP_CALLF_EXPECTED;
+}
+
+static void sg_count(void *ctx, enum pptp_conn_event ev)
+{
+	static const enum pptp_parse bad[PPTP_CE_MAX] = {
+		[PPTP_CE_BAD_LEN] = PPTP_PARSE_BAD_LEN,
+		[PPTP_CE_BAD_PKT_TYPE] = PPTP_PARSE_BAD_PKT_TYPE,
+		[PPTP_CE_BAD_MAGIC] = PPTP_PARSE_BAD_MAGIC,
+		[PPTP_CE_BAD_TYPE] = PPTP_PARSE_BAD_MSG_TYPE,
+	};
 	struct sg *g = ctx;
 	struct sg_ent *e;
 
-	g->replay_flag += replay;
-	g->bad[r]++;
-	e = sg_log(g, SG_BAD);
-	if (e)
-		e->type = r;
-	if (g->strict)
-		g->drop = true;
+	g->ce[ev]++;
+	switch (ev) {
+	case PPTP_CE_SPLIT:
+		g->ev[PPTP_STREAM_SPLIT]++;
+		break;
+	case PPTP_CE_RETRANSMIT:
+		g->ev[PPTP_STREAM_RETRANSMIT]++;
+		break;
+	case PPTP_CE_GAP:
+		g->ev[PPTP_STREAM_GAP]++;
+		g->in_gap = true;
+		break;
+	case PPTP_CE_LOST:
+		g->ev[PPTP_STREAM_LOST]++;
+		/* Losing the stream to the gap limit depends on arrival order. */
+		if (!g->in_gap)
+			sg_log(g, SG_LOST);
+		break;
+	case PPTP_CE_BAD_SHORT:
+		g->ev[PPTP_STREAM_BAD_SHORT]++;
+		sg_log(g, SG_SHORT);
+		break;
+	case PPTP_CE_REFUSED:
+		g->ev[PPTP_STREAM_REFUSED]++;
+		break;
+	case PPTP_CE_BAD_LEN:
+	case PPTP_CE_BAD_PKT_TYPE:
+	case PPTP_CE_BAD_MAGIC:
+	case PPTP_CE_BAD_TYPE:
+		g->bad[bad[ev]]++;
+		e = sg_log(g, SG_BAD);
+		if (e)
+			e->type = bad[ev];
+		break;
+	case PPTP_CE_STRICT_DROP:
+		g->drops++;
+		break;
+	case PPTP_CE_REWRITE:
+		g->rw_ok++;
+		break;
+	case PPTP_CE_REWRITE_FAILED:
+		g->rw_failed++;
+		break;
+	default:
+		break;
+	}
 }
 
-static void sg_event(void *ctx, enum pptp_stream_event ev)
+static void sg_judged(void *ctx, const struct pptp_msg *m, int msg_off,
+		      const struct pptp_step_out *out)
 {
 	struct sg *g = ctx;
+	const struct pptp_session *s = &g->pc.sess;
+	struct sg_ent *e = sg_log(g, SG_MSG);
 
-	g->ev[ev]++;
-	if (ev == PPTP_STREAM_GAP)
-		g->in_gap = true;
-	if (ev == PPTP_STREAM_BAD_SHORT)
-		sg_log(g, SG_SHORT);
-	/* Losing the stream to the gap limit depends on arrival order. */
-	if (ev == PPTP_STREAM_LOST && !g->in_gap)
-		sg_log(g, SG_LOST);
-	if ((ev == PPTP_STREAM_BAD_SHORT || ev == PPTP_STREAM_LOST) &&
-	    g->strict)
-		g->drop = true;
+	g->msgs++;
+	if (e) {
+		e->type = m->type;
+		e->actions = out->actions;
+		e->viol = out->violation;
+		e->msg_pos = g->seg_pos + msg_off;
+		if (out->actions & PPTP_ACT_REWRITE) {
+			e->rw_val = out->rw_val;
+			e->rw_old = out->rw_off == m->own_off ? m->own_id :
+								m->peer_id;
+			e->rw_pos = g->seg_pos + msg_off + out->rw_off;
+			e->rw_ok = g->rw_failed == g->failed_seen;
+		}
+		if (out->call >= 0 && out->call < s->ncalls) {
+			const struct pptp_call *c = &s->calls[out->call];
+
+			e->id_orig = c->id[ORIG];
+			e->id_reply = c->id[REPLY];
+			e->wire = c->wire_id;
+			e->state = c->state;
+		}
+	}
+	g->failed_seen = g->rw_failed;
 }
 
-static const struct pptp_stream_ops sg_ops = {
+static const struct pptp_conn_ops sg_ops = {
+	.mem = { .alloc = sg_alloc, .free = sg_free },
 	.read = sg_read,
-	.message = sg_message,
-	.malformed = sg_malformed,
-	.event = sg_event,
-	.patch = sg_patch,
-	.held = sg_held,
+	.write = sg_write,
+	.id_reserve = sg_id_reserve,
+	.id_release = sg_id_release,
+	.expect = sg_expect,
+	.forget = sg_forget,
+	.count = sg_count,
+	.judged = sg_judged,
 };
 
 static struct sg *sg_new_opt(struct kunit *test, bool nat, const u8 *o,
@@ -315,10 +295,9 @@ static struct sg *sg_new_opt(struct kunit *test, bool nat, const u8 *o,
 	struct sg *g = kunit_kzalloc(test, sizeof(*g), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->test = test;
 	/* Any seed: it only places calls in the index. */
-	pptp_session_init(&g->s, 0x2545f491U);
-	pptp_stream_init(&g->st[ORIG]);
-	pptp_stream_init(&g->st[REPLY]);
+	pptp_conn_init(&g->pc, 0x2545f491U);
 	g->nat = nat;
 	g->max_calls = 64;
 	/* Sequence numbers that wrap inside the conversation. */
@@ -328,8 +307,8 @@ static struct sg *sg_new_opt(struct kunit *test, bool nat, const u8 *o,
 	g->src[REPLY] = r;
 	if (sync) {
 		/* What the SYN-ACK tells kmod/helper.c. */
-		pptp_stream_sync(&g->st[ORIG], g->isn[ORIG]);
-		pptp_stream_sync(&g->st[REPLY], g->isn[REPLY]);
+		pptp_conn_sync(&g->pc, ORIG, g->isn[ORIG]);
+		pptp_conn_sync(&g->pc, REPLY, g->isn[REPLY]);
 	}
 	return g;
 }
@@ -340,9 +319,17 @@ static struct sg *sg_new(struct kunit *test, bool nat, const u8 *o,
 	return sg_new_opt(test, nat, o, r, true);
 }
 
+/* Tear down like the connection's end; every reserved ID comes back. */
 static void sg_done(struct sg *g)
 {
-	pptp_session_destroy(&g->s, &sg_calls_ops);
+	pptp_conn_destroy(&g->pc, &sg_ops, g);
+	KUNIT_EXPECT_EQ(g->test, g->reserved, 0);
+}
+
+/* @side acknowledges the other side's stream up to position @pos. */
+static void sg_ack(struct sg *g, int side, u32 pos)
+{
+	pptp_conn_ack(&g->pc, side, g->isn[!side] + pos);
 }
 
 /* Feed bytes [pos, pos + len) of @side's stream with the given bytes. */
@@ -350,7 +337,11 @@ static enum pptp_stream_verdict sg_feed_bytes(struct sg *g, int side,
 					      u32 pos, const u8 *b,
 					      unsigned int len)
 {
-	enum pptp_stream_verdict v = PPTP_STREAM_PASS;
+	struct pptp_conn_seg in = {
+		.side = side, .nat = g->nat, .strict = g->strict,
+		.max_calls = g->max_calls, .now = 1,
+		.seq = g->isn[side] + pos, .len = len,
+	};
 	unsigned int i;
 	u32 first_new;
 
@@ -359,19 +350,9 @@ static enum pptp_stream_verdict sg_feed_bytes(struct sg *g, int side,
 	g->seg_pos = pos;
 	g->seg_len = len;
 	g->in_gap = false;
-	g->drop = false;
-	g->new_off = pptp_stream_new_off(&g->st[side], g->isn[side] + pos,
-					 len);
-	v = pptp_stream_segment(&g->st[side], g->isn[side] + pos, len,
-				&sg_ops, g);
-	if (v != PPTP_STREAM_PASS)
-		return v;
-	if (g->drop) {
-		/* kmod/stream.c: strict mode drops and remembers. */
-		pptp_stream_refuse(&g->st[side], g->isn[side] + pos, len);
-		g->drops++;
+	g->new_off = pptp_stream_new_off(&g->pc.dir[side], in.seq, len);
+	if (pptp_conn_segment(&g->pc, &in, &sg_ops, g) == PPTP_CONN_DROP)
 		return PPTP_STREAM_REFUSE;
-	}
 	first_new = max(pos, g->hi[side]);
 	for (i = 0; i < len && pos + i < SG_MAX; i++) {
 		if (!g->fwd[side][pos + i]) {
@@ -384,7 +365,7 @@ static enum pptp_stream_verdict sg_feed_bytes(struct sg *g, int side,
 	}
 	if (len && pos + len > g->hi[side])
 		g->hi[side] = pos + len;
-	return v;
+	return PPTP_STREAM_PASS;
 }
 
 static enum pptp_stream_verdict sg_feed(struct sg *g, int side, u32 pos,
@@ -725,12 +706,16 @@ static void expect_same_log(struct kunit *test, const struct sg *ref,
 
 /*
  * Stream position of the byte on which log entry @e's rewrite was
- * decided: the message's deciding byte, except for the peer field of an
- * OCRP/ICRP from REPLY, translated as soon as the field is in (held()).
+ * decided: the message's deciding byte, except for the call-ID fields of
+ * an OCRP/ICRP (the peer field from REPLY, the own field from ORIG),
+ * translated as soon as the field is in, while the message is held.
  */
 static u32 ent_decide_pos(const struct sg_ent *e)
 {
-	if (e->side == REPLY && e->rw_pos == e->msg_pos + PPTP_OFF_PEER_ID_REPLY &&
+	u32 field = e->msg_pos + (e->side == REPLY ? PPTP_OFF_PEER_ID_REPLY :
+						     PPTP_OFF_CALL_ID);
+
+	if (e->rw_pos == field &&
 	    (e->type == PPTP_MSG_OCRP || e->type == PPTP_MSG_ICRP))
 		return e->rw_pos + 1;
 	return e->msg_pos + pptp_msg_decide_len(e->type) - 1;
@@ -769,10 +754,9 @@ static bool expect_same_bytes(struct kunit *test, const struct conv *c,
 	bool ok = true;
 
 	memset(skip, 0, sizeof(skip));
-	KUNIT_EXPECT_EQ_MSG(test, g->replay_flag, 0, "%s", what);
 	KUNIT_EXPECT_EQ_MSG(test, g->rw_oob, 0, "%s", what);
 	KUNIT_EXPECT_EQ_MSG(test, g->patch_oob, 0, "%s", what);
-	ok &= !g->replay_flag && !g->rw_oob && !g->patch_oob;
+	ok &= !g->rw_oob && !g->patch_oob;
 	for (i = 0; i < g->nlog; i++) {
 		const struct sg_ent *e = &g->log[i];
 		bool fail;
@@ -853,12 +837,11 @@ static void pptp_stream_test_reference(struct kunit *test)
 		/* refused OCRP, 2 CDN */
 		KUNIT_EXPECT_EQ(test, ends, 3);
 		KUNIT_EXPECT_EQ(test, endall, 1);
-		KUNIT_EXPECT_EQ(test, g->s.ncalls, 0);
-		KUNIT_EXPECT_EQ(test, g->s.state, PPTP_SESS_STOPPING);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.state, PPTP_SESS_STOPPING);
 		KUNIT_EXPECT_EQ(test, g->rw_failed, 0);
 		KUNIT_EXPECT_EQ(test, g->rw_ok, rw);
 		KUNIT_EXPECT_EQ(test, g->mismatch, 0);
-		KUNIT_EXPECT_EQ(test, g->replay_flag, 0);
 		/* Nothing was resent: nothing to patch. */
 		KUNIT_EXPECT_EQ(test, g->patches, 0);
 		KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_RETRANSMIT], 0);
@@ -909,11 +892,11 @@ static void check_chunked(struct kunit *test, const struct chunk_opts *o,
 			if (!expect_same_bytes(test, &c, ref, g, name) &&
 			    ++bad_runs >= 3)
 				it = iters;	/* enough said */
-			KUNIT_EXPECT_FALSE(test, g->st[ORIG].lost);
-			KUNIT_EXPECT_FALSE(test, g->st[REPLY].lost);
-			KUNIT_EXPECT_LE(test, g->st[ORIG].hold_len,
+			KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].lost);
+			KUNIT_EXPECT_FALSE(test, g->pc.dir[REPLY].lost);
+			KUNIT_EXPECT_LE(test, g->pc.dir[ORIG].hold_len,
 					PPTP_WIRE_DECIDE_LEN);
-			KUNIT_EXPECT_LE(test, g->st[REPLY].hold_len,
+			KUNIT_EXPECT_LE(test, g->pc.dir[REPLY].hold_len,
 					PPTP_WIRE_DECIDE_LEN);
 			/* Resends are never parsed: no spurious reports. */
 			KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_BAD_SHORT], 0);
@@ -949,7 +932,8 @@ static void check_chunked(struct kunit *test, const struct chunk_opts *o,
 /*
  * (b) Byte by byte: every message is split.  A field decided at its own
  * last byte is still translated (its unchanged high byte went out
- * first); only an own call ID followed by a result code is not.
+ * first); an own call ID followed by a result code gets its translated
+ * ID reserved while the reply is held, before its low byte leaves.
  */
 static void pptp_stream_test_bytewise(struct kunit *test)
 {
@@ -965,12 +949,14 @@ static void pptp_stream_test_bytewise(struct kunit *test)
 	/*
 	 * OCRQ x3, ICCN, ICRQ, WEN, CCRQ, CDN: the field ends the head;
 	 * OCRP x3 and ICRP from REPLY: the peer field, translated as soon
-	 * as it is in (held()).
+	 * as it is in; ICRP and OCRP from ORIG: the own field, while held.
 	 */
-	KUNIT_EXPECT_EQ(test, g->rw_ok, 12);
-	KUNIT_EXPECT_EQ(test, g->early_done, 4);
-	/* ICRP, OCRP from ORIG: a new own ID, judged on the result code. */
-	KUNIT_EXPECT_EQ(test, g->rw_failed, 2);
+	KUNIT_EXPECT_EQ(test, g->rw_ok, 14);
+	KUNIT_EXPECT_EQ(test, g->rw_failed, 0);
+	KUNIT_EXPECT_EQ(test, pptp_get16(g->out[ORIG] + c.start[9] + 12),
+			SG_WIRE(0x1004, 4));
+	KUNIT_EXPECT_EQ(test, pptp_get16(g->out[ORIG] + c.start[19] + 12),
+			SG_WIRE(0x1006, 6));
 	/* Every byte but a message's last leaves a message open. */
 	for (i = 0; i < c.n; i++)
 		splits += c.end[i] - c.start[i] - 1;
@@ -1021,9 +1007,9 @@ static void pptp_stream_test_split_field(struct kunit *test)
 				PPTP_STREAM_PASS);
 		KUNIT_EXPECT_EQ(test, g->msgs, 3);
 		KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_SPLIT], 1);
-		KUNIT_EXPECT_EQ(test, g->s.ncalls, 1);
-		KUNIT_EXPECT_EQ(test, g->st[ORIG].skip, 0);
-		KUNIT_EXPECT_EQ(test, g->st[ORIG].hold_len, 0);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 1);
+		KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].skip, 0);
+		KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].hold_len, 0);
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_failed, 0, "cut %u", cut);
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_ok, 1, "cut %u", cut);
 		KUNIT_EXPECT_EQ_MSG(test, pptp_get16(g->out[ORIG] + c.start[2] + 12),
@@ -1037,16 +1023,12 @@ static void pptp_stream_test_split_field(struct kunit *test)
 					      c.end[5] - c.start[5] - cut),
 				PPTP_STREAM_PASS);
 		KUNIT_EXPECT_EQ(test, g->msgs, 6);
-		KUNIT_EXPECT_EQ(test, g->s.calls[0].state,
+		KUNIT_EXPECT_EQ(test, g->pc.sess.calls[0].state,
 				PPTP_CALL_ESTABLISHED);
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_failed, 0, "cut %u", cut);
 		/* The PNS sees its own ID. */
 		KUNIT_EXPECT_EQ_MSG(test, pptp_get16(g->out[REPLY] + c.start[5] + 14),
 				    0x1001, "cut %u", cut);
-		/* Cut right before the result code: held() did it. */
-		KUNIT_EXPECT_EQ_MSG(test, g->early_done,
-				    cut == PPTP_OFF_OCRP_RESULT ? 1 : 0,
-				    "cut %u", cut);
 		KUNIT_EXPECT_EQ(test, g->mismatch, 0);
 		sg_done(g);
 		kunit_kfree(test, g);
@@ -1178,11 +1160,11 @@ static void pptp_stream_test_replay_identical(struct kunit *test)
 			    rw_fails(f, cut, e->rw_old, e->rw_val))
 				want_failed++;
 		}
-		/* Only fields followed by an OCRP/ICRP result code. */
-		if (cut <= PPTP_OFF_CALL_ID + 1 || cut > PPTP_OFF_OCRP_RESULT)
-			KUNIT_EXPECT_EQ(test, want_failed, 0);
-		else
-			KUNIT_EXPECT_GT(test, want_failed, 0);
+		/*
+		 * None: a field followed by an OCRP/ICRP result code is
+		 * translated while its message is held.
+		 */
+		KUNIT_EXPECT_EQ(test, want_failed, 0);
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_failed, want_failed, "%s", name);
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_ok, 14 - want_failed, "%s", name);
 		/* Resends repeat every rewrite that was made. */
@@ -1246,12 +1228,12 @@ static void pptp_stream_test_replay_mid_message(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_BAD_SHORT], 0);
 		KUNIT_EXPECT_EQ(test, g->nlog, 3);
 		KUNIT_EXPECT_EQ(test, g->msgs, 3);
-		KUNIT_EXPECT_FALSE(test, g->st[ORIG].lost);
+		KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].lost);
 		/* Machine and stream unaffected: the next message works. */
 		KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, c.start[3],
 					      c.end[3] - c.start[3]),
 				PPTP_STREAM_PASS);
-		KUNIT_EXPECT_EQ(test, g->s.ncalls, 2);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 2);
 		KUNIT_EXPECT_EQ(test, g->rw_ok, 2);
 		sg_done(g);
 		kunit_kfree(test, g);
@@ -1259,66 +1241,118 @@ static void pptp_stream_test_replay_mid_message(struct kunit *test)
 }
 
 /*
- * A forged resend (other bytes than the first copy) is passed through
- * untouched: a remembered rewrite applies only where the byte is still
- * the one it replaced.
+ * A forged resend (other bytes than the first copy at a rewritten field)
+ * from behind the NAT cannot be given the rewrite the first copy got:
+ * the direction fails closed, while the other one keeps passing.
+ * Without NAT nothing is remembered and a forged resend passes as sent.
  */
 static void pptp_stream_test_replay_forged(struct kunit *test)
 {
 	static struct conv c;
 	static u8 b[PPTP_LEN_OCRQ];
+	unsigned int nat;
 	struct sg *g;
 	u32 a;
 
-	conv_build(&c, true);
-	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
-	sg_feed(g, ORIG, c.start[0], c.end[0]);
-	sg_feed(g, REPLY, c.start[1], c.end[1] - c.start[1]);
-	a = c.start[2];
-	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, a, 168), PPTP_STREAM_PASS);
-	memcpy(b, c.buf[ORIG] + a, sizeof(b));
-	pptp_put16(b + 12, 0x1101);	/* high byte forged, low byte same */
-	KUNIT_ASSERT_EQ(test, sg_feed_bytes(g, ORIG, a, b, sizeof(b)),
-			PPTP_STREAM_PASS);
-	/* Low byte 0x01 patched to 0x81 again; the forged 0x11 left alone. */
-	KUNIT_EXPECT_EQ(test, g->seg[12], 0x11);
-	KUNIT_EXPECT_EQ(test, g->seg[13], 0x81);
-	KUNIT_EXPECT_EQ(test, g->patches, 1);
-	KUNIT_EXPECT_EQ(test, g->msgs, 3);
-	sg_done(g);
+	for (nat = 0; nat < 2; nat++) {
+		conv_build(&c, nat);
+		g = sg_new(test, nat, c.buf[ORIG], c.buf[REPLY]);
+		sg_feed(g, ORIG, c.start[0], c.end[0]);
+		sg_feed(g, REPLY, c.start[1], c.end[1] - c.start[1]);
+		a = c.start[2];
+		KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, a, 168),
+				PPTP_STREAM_PASS);
+		memcpy(b, c.buf[ORIG] + a, sizeof(b));
+		pptp_put16(b + 12, 0x1101);	/* high byte forged */
+		KUNIT_EXPECT_EQ(test, sg_feed_bytes(g, ORIG, a, b, sizeof(b)),
+				nat ? PPTP_STREAM_REFUSE : PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], nat);
+		/* The next new bytes of ORIG: dropped behind the NAT. */
+		KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[3],
+					      c.end[3] - c.start[3]),
+				nat ? PPTP_STREAM_REFUSE : PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_BLOCKED_DROP], nat);
+		KUNIT_EXPECT_EQ(test, sg_feed(g, REPLY, c.start[5],
+					      c.end[5] - c.start[5]),
+				PPTP_STREAM_PASS);
+		/* Behind the NAT the low byte was still patched. */
+		KUNIT_EXPECT_EQ(test, g->patches, nat);
+		sg_done(g);
+	}
+}
+
+static void ocrq_conv(struct conv *c, unsigned int n)
+{
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	c->nat = true;
+	conv_add(c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+	conv_add(c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+	for (i = 0; i < n; i++)
+		conv_add(c, ORIG, PPTP_MSG_OCRQ, 0x1001 + i, 0, 0);
 }
 
 /*
- * Documented limit: PPTP_STREAM_REWRITES rewrites are remembered per
- * direction.  A resend of a field rewritten longer ago goes out as the
- * sender wrote it.  Nine OCRQs: the resend of the first one carries the
- * real call ID (0x1001 instead of 0x1081: one byte differs), the last
- * eight are repeated exactly.
+ * Rewrites are remembered until the receiver acknowledges them: with 12
+ * in flight a resend of the first is translated exactly like the first
+ * copy, once acknowledged they are forgotten, and room is made for more.
  */
-static void pptp_stream_test_rewrite_ring(struct kunit *test)
+static void pptp_stream_test_rewrites_until_acked(struct kunit *test)
 {
 	static struct conv c;
-	unsigned int i;
+	unsigned int i, n = 12;
 	struct sg *g;
 
-	memset(&c, 0, sizeof(c));
-	c.nat = true;
-	conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
-	conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
-	for (i = 0; i <= PPTP_STREAM_REWRITES; i++)
-		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001 + i, 0, 0);
+	ocrq_conv(&c, n);
 	g = run_reference(test, &c);
-	KUNIT_EXPECT_EQ(test, g->rw_ok, PPTP_STREAM_REWRITES + 1);
-	for (i = 3; i < c.n; i++) {
+	KUNIT_EXPECT_EQ(test, g->rw_ok, n);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].nrw, n);
+	for (i = c.n; i-- > 2;) {
 		KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, c.start[i],
 					      c.end[i] - c.start[i]),
 				PPTP_STREAM_PASS);
 		KUNIT_EXPECT_EQ_MSG(test, g->mismatch, 0, "message %u", i);
 	}
-	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, c.start[2],
-				      c.end[2] - c.start[2]), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, g->mismatch, 1);
-	KUNIT_EXPECT_EQ(test, pptp_get16(g->seg + 12), 0x1001);
+	KUNIT_EXPECT_EQ(test, pptp_get16(g->seg + 12), SG_WIRE(0x1001, 1));
+	KUNIT_EXPECT_EQ(test, g->patches, 2 * (c.n - 2));
+	/* The acknowledgment of the first half forgets exactly those. */
+	sg_ack(g, REPLY, c.end[7]);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].nrw, c.n - 8);
+	sg_ack(g, REPLY, c.end[c.n - 1]);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].nrw, 0);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
+	sg_done(g);
+}
+
+/*
+ * More unacknowledged rewrites than can be remembered: the segment that
+ * would need one more fails the direction closed rather than leave a
+ * resend of it to go out untranslated.
+ */
+static void pptp_stream_test_rewrites_full(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int i;
+	struct sg *g;
+
+	ocrq_conv(&c, PPTP_STREAM_REWRITES + 1);
+	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	for (i = 0; i + 1 < c.n; i++)
+		KUNIT_ASSERT_EQ(test, sg_feed(g, c.side[i], c.start[i],
+					      c.end[i] - c.start[i]),
+				PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, g->rw_ok, PPTP_STREAM_REWRITES);
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[i],
+				      c.end[i] - c.start[i]),
+			PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 1);
+	KUNIT_EXPECT_EQ(test, g->rw_failed, 1);
+	/* Its resend too, even after an acknowledgment made room. */
+	sg_ack(g, REPLY, c.end[i - 1]);
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[i],
+				      c.end[i] - c.start[i]),
+			PPTP_STREAM_REFUSE);
 	sg_done(g);
 }
 
@@ -1337,20 +1371,20 @@ static void pptp_stream_test_first_segment_reordered(struct kunit *test)
 	/* SCCRQ in two pieces; the second one arrives first. */
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 100, 56), PPTP_STREAM_REFUSE);
 	KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_GAP], 1);
-	KUNIT_EXPECT_FALSE(test, g->st[ORIG].lost);
+	KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].lost);
 	KUNIT_EXPECT_EQ(test, g->msgs, 0);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 0, 100), PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 100, 56), PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, g->msgs, 1);
-	KUNIT_EXPECT_EQ(test, g->s.state, PPTP_SESS_REQUESTED);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.state, PPTP_SESS_REQUESTED);
 	/* Same for the reply direction's first bytes. */
 	KUNIT_EXPECT_EQ(test, sg_feed(g, REPLY, 20, 136), PPTP_STREAM_REFUSE);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, REPLY, 0, 20), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, g->s.state, PPTP_SESS_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.state, PPTP_SESS_ESTABLISHED);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, REPLY, 20, 136), PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[2],
 				      c.end[2] - c.start[2]), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, g->s.ncalls, 1);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 1);
 	KUNIT_EXPECT_EQ(test, g->bad[PPTP_PARSE_BAD_LEN], 0);
 	KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_GAP], 2);
 	sg_done(g);
@@ -1370,14 +1404,14 @@ static void pptp_stream_test_first_segment_nosync(struct kunit *test)
 
 	conv_build(&c, false);
 	g = sg_new_opt(test, false, c.buf[ORIG], c.buf[REPLY], false);
-	KUNIT_EXPECT_FALSE(test, g->st[ORIG].synced);
+	KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].synced);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 100, 56), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_TRUE(test, g->st[ORIG].synced);
+	KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].synced);
 	KUNIT_EXPECT_EQ(test, g->bad[PPTP_PARSE_BAD_LEN], 1);
-	KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+	KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].lost);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 0, 100), PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 156, 168), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, g->s.state, PPTP_SESS_IDLE);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.state, PPTP_SESS_IDLE);
 	KUNIT_EXPECT_EQ(test, g->msgs, 0);
 	/* In order, without sync, the first data is the right origin. */
 	sg_done(g);
@@ -1387,22 +1421,24 @@ static void pptp_stream_test_first_segment_nosync(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 100, 56), PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, g->msgs, 1);
 	/* A later sync (retransmitted SYN-ACK) changes nothing. */
-	pptp_stream_sync(&g->st[ORIG], g->isn[ORIG] + 5);
-	KUNIT_EXPECT_EQ(test, g->st[ORIG].next_seq, g->isn[ORIG] + 156);
+	pptp_stream_sync(&g->pc.dir[ORIG], g->isn[ORIG] + 5);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].next_seq, g->isn[ORIG] + 156);
 	sg_done(g);
 }
 
 /*
- * Rewrites are remembered independently of parsing: once the direction
- * is lost (here to a bad magic after the first OCRQ), a resend of the
- * OCRQ must still go out like its first copy, with the wire ID.
+ * Once a direction is lost (here to a bad magic), its call IDs can no
+ * longer be found.  Behind the NAT the ORIG side then fails closed: the
+ * segment that lost it, later bytes and resends are dropped.  The REPLY
+ * side is not parsed any more but keeps passing, and its remembered
+ * rewrites are still repeated in resends.
  */
 static void pptp_stream_test_lost_repatch(struct kunit *test)
 {
 	static struct conv c;
 	static u8 b[16];
 	struct sg *g;
-	u32 a;
+	u32 a, r;
 
 	conv_build(&c, true);
 	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
@@ -1411,15 +1447,299 @@ static void pptp_stream_test_lost_repatch(struct kunit *test)
 	a = c.start[2];
 	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, a, 168), PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, g->rw_ok, 1);
-	raw_hdr(b, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
-	KUNIT_ASSERT_EQ(test, sg_feed_bytes(g, ORIG, a + 168, b, 16),
+	/* The first OCRP answers it: its peer field is translated back. */
+	r = c.start[5];
+	KUNIT_ASSERT_EQ(test, sg_feed(g, REPLY, r, c.end[5] - r),
 			PPTP_STREAM_PASS);
-	KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
-	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, a, 168), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, g->rw_ok, 2);
+	raw_hdr(b, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
+	KUNIT_EXPECT_EQ(test, sg_feed_bytes(g, REPLY, c.end[5], b, 16),
+			PPTP_STREAM_PASS);
+	KUNIT_EXPECT_TRUE(test, g->pc.dir[REPLY].lost);
+	KUNIT_ASSERT_EQ(test, sg_feed(g, REPLY, r, c.end[5] - r),
+			PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ_MSG(test, g->mismatch, 0,
 			    "resend after the stream was lost left unpatched");
-	KUNIT_EXPECT_EQ(test, pptp_get16(g->seg + 12), SG_WIRE(0x1001, 1));
+	KUNIT_EXPECT_EQ(test, pptp_get16(g->seg + 14), 0x1001);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
+
+	KUNIT_EXPECT_EQ(test, sg_feed_bytes(g, ORIG, a + 168, b, 16),
+			PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].lost);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 1);
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, a, 168), PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[3], 168),
+			PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_BLOCKED_DROP], 2);
 	sg_done(g);
+}
+
+/* ------------------------------------------------ NAT translation policy */
+
+static enum pptp_stream_verdict feed_msg(struct sg *g, const struct conv *c,
+					 unsigned int i)
+{
+	return sg_feed(g, c->side[i], c->start[i], c->end[i] - c->start[i]);
+}
+
+/* Call ID field (bytes 12-13) of message @i as it was forwarded. */
+static u16 out_id(const struct sg *g, const struct conv *c, unsigned int i)
+{
+	return pptp_get16(g->out[c->side[i]] + c->start[i] + PPTP_OFF_CALL_ID);
+}
+
+/*
+ * Behind the NAT, a request the machine refuses leaves with the
+ * translated ID of the call that owns its ID, or with 0: a request over
+ * max_calls, a duplicate of a live call, a clear request naming no call.
+ * Without NAT the same bytes pass as sent.
+ */
+static void pptp_stream_test_nat_refused(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int nat, i;
+	struct sg *g;
+
+	for (nat = 0; nat < 2; nat++) {
+		memset(&c, 0, sizeof(c));
+		c.nat = nat;
+		conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+		conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
+		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0); /* dup */
+		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1002, 0, 0);
+		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1003, 0, 0); /* limit */
+		conv_add(&c, ORIG, PPTP_MSG_CCRQ, 0x7777, 0, 0); /* unknown */
+		g = sg_new(test, nat, c.buf[ORIG], c.buf[REPLY]);
+		g->max_calls = 2;
+		for (i = 0; i < c.n; i++)
+			KUNIT_ASSERT_EQ(test, feed_msg(g, &c, i),
+					PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, g->log[3].viol, PPTP_V_DUP_CALL);
+		KUNIT_EXPECT_EQ(test, g->log[5].viol, PPTP_V_CALL_LIMIT);
+		KUNIT_EXPECT_EQ(test, g->log[6].viol, PPTP_V_UNKNOWN_CALL);
+		KUNIT_EXPECT_EQ(test, out_id(g, &c, 3),
+				nat ? SG_WIRE(0x1001, 1) : 0x1001);
+		KUNIT_EXPECT_EQ(test, out_id(g, &c, 5), nat ? 0 : 0x1003);
+		KUNIT_EXPECT_EQ(test, out_id(g, &c, 6), nat ? 0 : 0x7777);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_ID_ZEROED], nat ? 2 : 0);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 2);
+		sg_done(g);
+	}
+}
+
+/* No free translated ID: the request leaves with 0 and its call ends. */
+static void pptp_stream_test_nat_no_free_id(struct kunit *test)
+{
+	static struct conv c;
+	struct sg *g;
+
+	ocrq_conv(&c, 1);
+	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	g->id_fail = true;
+	KUNIT_ASSERT_EQ(test, feed_msg(g, &c, 0), PPTP_STREAM_PASS);
+	KUNIT_ASSERT_EQ(test, feed_msg(g, &c, 1), PPTP_STREAM_PASS);
+	KUNIT_ASSERT_EQ(test, feed_msg(g, &c, 2), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, out_id(g, &c, 2), 0);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_ID_ZEROED], 1);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
+	sg_done(g);
+}
+
+/*
+ * An OCRP from behind the NAT cut after its call-ID field, before its
+ * result code: the field leaves translated whatever the result.  A
+ * connected call adopts the ID reserved while the reply was held, a
+ * refused one gives it back (sg_done() checks none is left), and with
+ * no free ID the field leaves as 0 and the call ends.
+ */
+static void pptp_stream_test_nat_held_reply(struct kunit *test)
+{
+	static const u8 results[] = { 1, 2, 1 };
+	static struct conv c;
+	unsigned int cut, k;
+	struct sg *g;
+
+	for (k = 0; k < ARRAY_SIZE(results); k++) {
+		for (cut = PPTP_OFF_CALL_ID + 2; cut <= PPTP_OFF_OCRP_RESULT;
+		     cut++) {
+			memset(&c, 0, sizeof(c));
+			c.nat = true;
+			conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+			conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+			conv_add(&c, REPLY, PPTP_MSG_OCRQ, 0x2001, 0, 0);
+			conv_add(&c, ORIG, PPTP_MSG_OCRP, 0x1001, 0x2001,
+				 results[k]);
+			g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+			g->id_fail = k == 2;
+			feed_msg(g, &c, 0);
+			feed_msg(g, &c, 1);
+			feed_msg(g, &c, 2);
+			KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, c.start[3], cut),
+					PPTP_STREAM_PASS);
+			KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, c.start[3] + cut,
+						      c.end[3] - c.start[3] - cut),
+					PPTP_STREAM_PASS);
+			KUNIT_EXPECT_EQ_MSG(test, out_id(g, &c, 3),
+					    k == 2 ? 0 : SG_WIRE(0x1001, 1),
+					    "result %u cut %u", results[k], cut);
+			KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, k == 0);
+			if (k == 0)
+				KUNIT_EXPECT_EQ(test, g->pc.sess.calls[0].wire_id,
+						SG_WIRE(0x1001, 1));
+			KUNIT_EXPECT_EQ(test, g->reserved, k == 0);
+			KUNIT_EXPECT_EQ(test, g->rw_failed, 0);
+			KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
+			sg_done(g);
+			kunit_kfree(test, g);
+		}
+	}
+}
+
+/*
+ * The receiver acknowledges the first pieces of a held reply before the
+ * piece with its result code arrives: what the held head went out as is
+ * still known when the reply is judged, from either side.
+ */
+static void pptp_stream_test_nat_held_acked(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int side;
+	struct sg *g;
+	u32 a;
+
+	for (side = 0; side < 2; side++) {
+		memset(&c, 0, sizeof(c));
+		c.nat = true;
+		conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+		conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+		if (side == ORIG) {
+			conv_add(&c, REPLY, PPTP_MSG_OCRQ, 0x2001, 0, 0);
+			conv_add(&c, ORIG, PPTP_MSG_OCRP, 0x1001, 0x2001, 1);
+		} else {
+			conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
+			conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001,
+				 SG_WIRE(0x1001, 1), 1);
+		}
+		g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+		feed_msg(g, &c, 0);
+		feed_msg(g, &c, 1);
+		feed_msg(g, &c, 2);
+		a = c.start[3];
+		KUNIT_ASSERT_EQ(test, sg_feed(g, side, a, 16), PPTP_STREAM_PASS);
+		sg_ack(g, !side, a + 16);
+		KUNIT_ASSERT_EQ(test, sg_feed(g, side, a + 16,
+					      c.end[3] - a - 16),
+				PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, g->rw_failed, 0);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.calls[0].state,
+				PPTP_CALL_ESTABLISHED);
+		if (side == ORIG)
+			KUNIT_EXPECT_EQ(test, out_id(g, &c, 3),
+					SG_WIRE(0x1001, 1));
+		else
+			KUNIT_EXPECT_EQ(test,
+					pptp_get16(g->out[REPLY] + a + 14),
+					0x1001);
+		/* Judged: the acknowledged rewrite is forgotten now. */
+		sg_ack(g, !side, c.end[3]);
+		KUNIT_EXPECT_EQ(test, g->pc.dir[side].nrw, 0);
+		sg_done(g);
+	}
+}
+
+/*
+ * A translated ID whose changed byte already left cannot be written:
+ * behind the NAT the direction fails closed instead of letting the rest
+ * of a mixed or real ID out.  The REPLY side keeps passing.
+ */
+static void pptp_stream_test_nat_split_fails_closed(struct kunit *test)
+{
+	static struct conv c;
+	struct sg *g;
+
+	ocrq_conv(&c, 2);
+	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	g->far_wire = true;
+	feed_msg(g, &c, 0);
+	feed_msg(g, &c, 1);
+	/* The high byte of the call ID leaves in the first piece. */
+	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, c.start[2], 13),
+			PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[2] + 13,
+				      c.end[2] - c.start[2] - 13),
+			PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, g->rw_failed, 1);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 1);
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[2] + 13,
+				      c.end[2] - c.start[2] - 13),
+			PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 3), PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_BLOCKED_DROP], 2);
+	put_msg(g->seg, PPTP_MSG_ECHORQ, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, sg_feed_bytes(g, REPLY, c.end[1], g->seg, 16),
+			PPTP_STREAM_PASS);
+	sg_done(g);
+}
+
+/*
+ * A rewrite that could not be written into the segment (the skb could
+ * not be made writable) drops that segment only: the rewrite is
+ * remembered, and TCP's resend gets it.
+ */
+static void pptp_stream_test_nat_write_fails(struct kunit *test)
+{
+	static struct conv c;
+	struct sg *g;
+
+	ocrq_conv(&c, 1);
+	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	feed_msg(g, &c, 0);
+	feed_msg(g, &c, 1);
+	g->write_fail = true;
+	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 2), PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, g->rw_failed, 1);
+	g->write_fail = false;
+	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 2), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, out_id(g, &c, 2), SG_WIRE(0x1001, 1));
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 1);
+	sg_done(g);
+}
+
+/*
+ * A version other than 1 ends inspection.  Behind the NAT the ORIG side
+ * then stops passing payload (nothing could translate its call IDs),
+ * including what follows the SCCRQ in its segment; without NAT the
+ * connection passes unparsed.
+ */
+static void pptp_stream_test_nat_uninspected(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int nat;
+	struct sg *g;
+
+	for (nat = 0; nat < 2; nat++) {
+		memset(&c, 0, sizeof(c));
+		c.nat = nat;
+		conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
+		conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1002, 0, 0);
+		pptp_put16(c.buf[ORIG] + PPTP_OFF_VERSION, 0x0200);
+		g = sg_new(test, nat, c.buf[ORIG], c.buf[REPLY]);
+		KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 0, c.end[1]),
+				nat ? PPTP_STREAM_REFUSE : PPTP_STREAM_PASS);
+		KUNIT_EXPECT_TRUE(test, g->pc.uninspected);
+		KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 2), PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 3),
+				nat ? PPTP_STREAM_REFUSE : PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], nat);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
+		sg_done(g);
+	}
 }
 
 /* -------------------------------------------------------- strict mode */
@@ -1461,7 +1781,7 @@ static void pptp_stream_test_strict_sticky(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g->drops, 1);
 	KUNIT_EXPECT_EQ(test, g->bad[PPTP_PARSE_BAD_PKT_TYPE], 1);
 	KUNIT_EXPECT_EQ(test, g->msgs, 1);
-	KUNIT_EXPECT_EQ(test, g->st[ORIG].next_seq, g->isn[ORIG] + 176);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].next_seq, g->isn[ORIG] + 176);
 	KUNIT_EXPECT_FALSE(test, g->fwd[ORIG][156]);
 	KUNIT_EXPECT_FALSE(test, g->fwd[ORIG][175]);
 	/* Not overlapping it: an earlier resend, the next new bytes. */
@@ -1533,7 +1853,7 @@ static void pptp_stream_test_strict_lost(struct kunit *test)
 				PPTP_STREAM_PASS);
 		KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 156, 16),
 				PPTP_STREAM_REFUSE);
-		KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+		KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].lost);
 		KUNIT_EXPECT_EQ(test, g->drops, 1);
 		KUNIT_EXPECT_EQ_MSG(test, sg_feed(g, ORIG, 156, 16),
 				    PPTP_STREAM_REFUSE,
@@ -1576,7 +1896,7 @@ static void pptp_stream_test_strict_gap_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g->drops, 0);
 	/* The limit: given up by the walker, dropped by the glue. */
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 140, 32), PPTP_STREAM_REFUSE);
-	KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+	KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].lost);
 	KUNIT_EXPECT_EQ(test, g->drops, 1);
 	KUNIT_EXPECT_EQ_MSG(test, sg_feed(g, ORIG, 140, 32), PPTP_STREAM_REFUSE,
 			    "resend of the dropped segment got through (hole open)");
@@ -1584,7 +1904,7 @@ static void pptp_stream_test_strict_gap_limit(struct kunit *test)
 			    "part of the dropped segment got through (hole open)");
 	/* The hole was never dropped: it passes, and the stream follows. */
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 100, 40), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, g->st[ORIG].next_seq, g->isn[ORIG] + 140);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].next_seq, g->isn[ORIG] + 140);
 	KUNIT_EXPECT_EQ_MSG(test, sg_feed(g, ORIG, 140, 32), PPTP_STREAM_REFUSE,
 			    "resend of the dropped segment got through (hole filled)");
 	KUNIT_EXPECT_EQ_MSG(test, sg_feed(g, ORIG, 130, 20), PPTP_STREAM_REFUSE,
@@ -1613,15 +1933,15 @@ static void pptp_stream_test_gap_limit(struct kunit *test)
 				PPTP_STREAM_REFUSE);
 	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, 100, 20), PPTP_STREAM_PASS);
 	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, 120, 36), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, g->s.state, PPTP_SESS_REQUESTED);
-	KUNIT_EXPECT_EQ(test, g->st[ORIG].gaps, 0);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.state, PPTP_SESS_REQUESTED);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].gaps, 0);
 	/* The counter is per run of refusals: the limit loses the stream. */
 	for (i = 0; i + 1 < PPTP_STREAM_MAX_GAPS; i++)
 		KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, 400, 16),
 				PPTP_STREAM_REFUSE);
-	KUNIT_EXPECT_FALSE(test, g->st[ORIG].lost);
+	KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].lost);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 400, 16), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+	KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].lost);
 	KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_GAP],
 			2 * PPTP_STREAM_MAX_GAPS - 1);
 	KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_LOST], 1);
@@ -1631,7 +1951,7 @@ static void pptp_stream_test_gap_limit(struct kunit *test)
 	/* The other direction is independent. */
 	KUNIT_EXPECT_EQ(test, sg_feed(g, REPLY, 0, 156), PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, g->msgs, 2);
-	KUNIT_EXPECT_EQ(test, g->s.state, PPTP_SESS_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.state, PPTP_SESS_ESTABLISHED);
 	sg_done(g);
 }
 
@@ -1680,11 +2000,10 @@ static void pptp_stream_test_resync(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, g->bad[PPTP_PARSE_BAD_MSG_TYPE], 2);
 		KUNIT_EXPECT_EQ(test, g->bad[PPTP_PARSE_BAD_LEN], 2);
 		KUNIT_EXPECT_EQ(test, g->msgs, 2);
-		KUNIT_EXPECT_EQ(test, g->s.state, PPTP_SESS_REQUESTED);
-		KUNIT_EXPECT_FALSE(test, g->st[ORIG].lost);
-		KUNIT_EXPECT_EQ(test, g->st[ORIG].skip, 0);
-		KUNIT_EXPECT_EQ(test, g->st[ORIG].hold_len, 0);
-		KUNIT_EXPECT_EQ(test, g->replay_flag, 0);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.state, PPTP_SESS_REQUESTED);
+		KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].lost);
+		KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].skip, 0);
+		KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].hold_len, 0);
 		sg_done(g);
 		kunit_kfree(test, g);
 	}
@@ -1706,10 +2025,10 @@ static void pptp_stream_test_bad_magic(struct kunit *test)
 	for (mode = 0; mode < 3; mode++) {
 		g = feed_mode(test, b, n, mode);
 		KUNIT_EXPECT_EQ(test, g->bad[PPTP_PARSE_BAD_MAGIC], 1);
-		KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+		KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].lost);
 		KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_LOST], 1);
 		KUNIT_EXPECT_EQ(test, g->msgs, 1);
-		KUNIT_EXPECT_EQ(test, g->st[ORIG].hold_len, 0);
+		KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].hold_len, 0);
 		sg_done(g);
 		kunit_kfree(test, g);
 	}
@@ -1741,10 +2060,10 @@ static void pptp_stream_test_bad_lengths(struct kunit *test)
 				KUNIT_EXPECT_EQ(test,
 						g->bad[PPTP_PARSE_BAD_LEN], 1);
 			}
-			KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+			KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].lost);
 			KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_LOST], 1);
 			KUNIT_EXPECT_EQ(test, g->msgs, 0);
-			KUNIT_EXPECT_EQ(test, g->st[ORIG].hold_len, 0);
+			KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].hold_len, 0);
 			sg_done(g);
 			kunit_kfree(test, g);
 		}
@@ -1769,16 +2088,16 @@ static void pptp_stream_test_truncated(struct kunit *test)
 		for (mode = 0; mode < 3; mode++) {
 			put_msg(b, PPTP_MSG_ICRQ, 0x42, 0, 0);
 			g = feed_mode(test, b, cut, mode);
-			KUNIT_EXPECT_LE(test, g->st[ORIG].hold_len,
+			KUNIT_EXPECT_LE(test, g->pc.dir[ORIG].hold_len,
 					PPTP_WIRE_DECIDE_LEN);
-			KUNIT_EXPECT_FALSE(test, g->st[ORIG].lost);
+			KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].lost);
 			if (cut < pptp_msg_decide_len(PPTP_MSG_ICRQ)) {
-				KUNIT_EXPECT_EQ(test, g->st[ORIG].hold_len, cut);
-				KUNIT_EXPECT_EQ(test, g->st[ORIG].skip, 0);
+				KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].hold_len, cut);
+				KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].skip, 0);
 				KUNIT_EXPECT_EQ(test, g->msgs, 0);
 			} else {
-				KUNIT_EXPECT_EQ(test, g->st[ORIG].hold_len, 0);
-				KUNIT_EXPECT_EQ(test, g->st[ORIG].skip,
+				KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].hold_len, 0);
+				KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].skip,
 						PPTP_LEN_ICRQ - cut);
 				KUNIT_EXPECT_EQ(test, g->msgs, 1);
 				KUNIT_EXPECT_EQ(test, g->log[0].type,
@@ -1797,7 +2116,7 @@ static void pptp_stream_test_truncated(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, g->log[0].type, PPTP_MSG_OCRQ);
 		KUNIT_EXPECT_EQ(test, g->log[0].viol, PPTP_V_STATE);
 		/* SCCRQ byte 68 on is 0xa5 filler: length 0xa5a5, lost. */
-		KUNIT_EXPECT_TRUE(test, g->st[ORIG].lost);
+		KUNIT_EXPECT_TRUE(test, g->pc.dir[ORIG].lost);
 		KUNIT_EXPECT_EQ(test, g->bad[PPTP_PARSE_BAD_LEN], 1);
 		sg_done(g);
 		kunit_kfree(test, g);
@@ -1813,19 +2132,19 @@ static void pptp_stream_test_edges(struct kunit *test)
 	conv_build(&c, false);
 	g = sg_new_opt(test, false, c.buf[ORIG], c.buf[REPLY], false);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 0, 0), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_FALSE(test, g->st[ORIG].synced);
+	KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].synced);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 0, 156), PPTP_STREAM_PASS);
 	/* A segment entirely before the stream start: a resend, passed. */
 	g->isn[ORIG] -= 1000;
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 0, 100), PPTP_STREAM_PASS);
 	g->isn[ORIG] += 1000;
 	KUNIT_EXPECT_EQ(test, g->msgs, 1);
-	KUNIT_EXPECT_FALSE(test, g->st[ORIG].lost);
+	KUNIT_EXPECT_FALSE(test, g->pc.dir[ORIG].lost);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 156, 168), PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, g->msgs, 2);
 	/* Synced, nothing sent yet: a zero-length segment changes nothing. */
 	KUNIT_EXPECT_EQ(test, sg_feed(g, REPLY, 5, 0), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_FALSE(test, g->st[REPLY].synced);
+	KUNIT_EXPECT_FALSE(test, g->pc.dir[REPLY].synced);
 	sg_done(g);
 }
 
@@ -1838,12 +2157,20 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_replay_identical),
 	KUNIT_CASE(pptp_stream_test_replay_mid_message),
 	KUNIT_CASE(pptp_stream_test_replay_forged),
-	KUNIT_CASE(pptp_stream_test_rewrite_ring),
+	KUNIT_CASE(pptp_stream_test_rewrites_until_acked),
+	KUNIT_CASE(pptp_stream_test_rewrites_full),
 	KUNIT_CASE(pptp_stream_test_resend_with_new_bytes),
 	KUNIT_CASE(pptp_stream_test_reorder),
 	KUNIT_CASE(pptp_stream_test_first_segment_reordered),
 	KUNIT_CASE(pptp_stream_test_first_segment_nosync),
 	KUNIT_CASE(pptp_stream_test_lost_repatch),
+	KUNIT_CASE(pptp_stream_test_nat_refused),
+	KUNIT_CASE(pptp_stream_test_nat_no_free_id),
+	KUNIT_CASE(pptp_stream_test_nat_held_reply),
+	KUNIT_CASE(pptp_stream_test_nat_held_acked),
+	KUNIT_CASE(pptp_stream_test_nat_split_fails_closed),
+	KUNIT_CASE(pptp_stream_test_nat_write_fails),
+	KUNIT_CASE(pptp_stream_test_nat_uninspected),
 	KUNIT_CASE(pptp_stream_test_strict_sticky),
 	KUNIT_CASE(pptp_stream_test_strict_two_drops),
 	KUNIT_CASE(pptp_stream_test_strict_lost),

@@ -91,7 +91,6 @@ struct pptp_session {
 struct pptp_step_in {
 	u8 side;		/* side that sent the message */
 	bool nat;		/* ORIG endpoint's call IDs are translated */
-	bool replay;		/* retransmitted bytes: look up, never change */
 	u16 max_calls;		/* limit of live calls in this session */
 	u32 now;		/* seconds, stored in pptp_call.start */
 };

@@ -10,8 +10,9 @@
  * its first pptp_msg_decide_len() bytes are in (held across segments if
  * need be); the rest of its body is skipped.  Bytes seen before
  * (retransmissions) are never parsed again: the call-ID rewrites made in
- * them are remembered by sequence number and repeated byte for byte, so a
- * resend gets exactly what the first copy got, whatever its boundaries.
+ * them are remembered by sequence number until the receiver acknowledges
+ * them and repeated byte for byte, so a resend gets exactly what the
+ * first copy got, whatever its boundaries.
  * A segment that starts beyond a gap is refused, so TCP sends the missing
  * bytes first and the parser never guesses.
  */
@@ -24,8 +25,13 @@
 /* Consecutive refused segments before a direction is given up. */
 #define PPTP_STREAM_MAX_GAPS	32
 
-/* Rewrites remembered per direction for retransmissions. */
-#define PPTP_STREAM_REWRITES	8
+/*
+ * Rewrites remembered per direction until acknowledged.  An endpoint has
+ * only a few call messages in flight; a rewrite that finds the table
+ * full cannot be repeated in a resend, and the caller must not let the
+ * segment carrying it pass (pptp_conn.c fails the direction closed).
+ */
+#define PPTP_STREAM_REWRITES	16
 
 struct pptp_stream_rewrite {
 	u32 seq;		/* sequence number of the field's first byte */
@@ -43,7 +49,7 @@ struct pptp_stream {
 	u8 gaps;		/* consecutive refused segments */
 	u8 hold_len;		/* head of the current message so far */
 	u8 refusing;		/* refuse_start/refuse_end valid */
-	u8 rw_next;		/* ring slot for the next rewrite */
+	u8 nrw;			/* live entries of rw[] */
 	u8 hold[PPTP_WIRE_DECIDE_LEN];
 	struct pptp_stream_rewrite rw[PPTP_STREAM_REWRITES];
 };
@@ -55,6 +61,7 @@ enum pptp_stream_event {
 	PPTP_STREAM_LOST,	/* boundaries lost: direction no longer parsed */
 	PPTP_STREAM_BAD_SHORT,	/* length field below the header size */
 	PPTP_STREAM_REFUSED,	/* resend of bytes strict mode dropped */
+	PPTP_STREAM_RESEND_DIFFERS, /* resend changed a rewritten field */
 	PPTP_STREAM_EVENT_MAX,
 };
 
@@ -64,15 +71,12 @@ struct pptp_stream_ops {
 	/*
 	 * A message whose first pptp_msg_decide_len(type) bytes are in.
 	 * @msg_off is the payload offset of its first byte, negative when
-	 * it began in an earlier segment.  @replay is
-	 * always false (kept for callers written against the first API).
-	 * Return false to stop parsing this segment (the connection is no
-	 * longer inspected).
+	 * it began in an earlier segment.  Return false to stop parsing this
+	 * segment (the connection is no longer inspected).
 	 */
-	bool (*message)(void *ctx, const struct pptp_msg *m, int msg_off,
-			bool replay);
+	bool (*message)(void *ctx, const struct pptp_msg *m, int msg_off);
 	/* A malformed message (any PPTP_PARSE_BAD_* except short length). */
-	void (*malformed)(void *ctx, enum pptp_parse r, bool replay);
+	void (*malformed)(void *ctx, enum pptp_parse r);
 	void (*event)(void *ctx, enum pptp_stream_event ev);
 	/* Optional: overwrite payload byte @off of a resent segment. */
 	void (*patch)(void *ctx, unsigned int off, u8 val);
@@ -95,13 +99,21 @@ void pptp_stream_init(struct pptp_stream *st);
 /* Start of the direction's byte stream (initial sequence number + 1). */
 void pptp_stream_sync(struct pptp_stream *st, u32 seq);
 
-/* Remember that the 16-bit field at @seq went out as @new_val. */
-void pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
+/*
+ * Remember that the 16-bit field at @seq goes out as @new_val; false when
+ * PPTP_STREAM_REWRITES rewrites are already waiting for their ack.
+ */
+bool pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
 			      u16 new_val);
 
-/* Was the field at @seq already rewritten to @new_val (a remembered one)? */
-bool pptp_stream_rewritten(const struct pptp_stream *st, u32 seq,
-			   u16 new_val);
+/* Was the field at @seq rewritten (while its message was held)? */
+bool pptp_stream_rewritten_at(const struct pptp_stream *st, u32 seq);
+
+/*
+ * The receiver has every byte before @ack: forget rewrites below it,
+ * except those inside a message head that is not judged yet.
+ */
+void pptp_stream_ack(struct pptp_stream *st, u32 ack);
 
 /* Strict mode dropped [@seq, @seq + @len): refuse its resends too. */
 void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len);

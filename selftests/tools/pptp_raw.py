@@ -10,7 +10,7 @@ Plain TCP sockets, hand-built RFC 2637 messages (valid and hostile).
         any number of connections until killed.  --pieces writes OCRP
         in three pieces: cut inside its peer-call-ID field and right
         before its result code.
-  pptp_raw.py pns   --to A --port P --call-id N [--pieces] [--go FILE]
+  pptp_raw.py pns   --to A --port P --call-id N [--pieces] [--go FILE] [--src A]
         PNS client: SCCRQ, OCRQ(call-id), checks that OCRP's peer call ID
         is its own, holds, then CCRQ/CDN and StopCCRQ.  --pieces writes
         every message in small pieces (TCP_NODELAY).
@@ -23,6 +23,7 @@ Plain TCP sockets, hand-built RFC 2637 messages (valid and hostile).
         sends an OCRQ(call-id + 1), after its OCRP an OCRQ(call-id + 2),
         and logs everything it receives.
   pptp_raw.py attack --to A --port P --scenario NAME [--max-calls N]
+                    [--ids N,N..] [--src A]
         one hostile control connection (see SCENARIOS).
   pptp_raw.py many  --to A --port P --count N [--hold S] [--pause-file F]
         N control connections (SCCRQ + OCRQ each), all held open until
@@ -30,6 +31,7 @@ Plain TCP sockets, hand-built RFC 2637 messages (valid and hostile).
 Exit status 0 when the peer behaved as expected.
 """
 import argparse
+import itertools
 import os
 import select
 import socket
@@ -135,8 +137,9 @@ def send(s, data, pieces=None):
         time.sleep(0.05)
 
 
-def connect(a, p, nodelay=False):
-    s = socket.create_connection((a, p), timeout=5)
+def connect(a, p, nodelay=False, src=None):
+    s = socket.create_connection((a, p), timeout=5,
+                                 source_address=(src, 0) if src else None)
     if nodelay:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
@@ -167,10 +170,17 @@ def serve(args, handler):
                          daemon=True).start()
 
 
+PAC_IDS = itertools.count()
+
+
+def pac_id(args):
+    return (args.own_id + next(PAC_IDS)) & 0xffff
+
+
 def pac_conn(args, c, lf):
-    """PAC answering whatever a PNS asks."""
+    """PAC answering whatever a PNS asks; call IDs unique across
+    connections (--own-id, then on), as a real PAC's are."""
     rd = Reader(c)
-    own = args.own_id
     if args.pieces:
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
@@ -185,12 +195,10 @@ def pac_conn(args, c, lf):
             elif t == OCRQ:
                 # Cut between the two bytes of the peer call ID (14-15)
                 # and before the result code (16).
-                send(c, msg(OCRP, own=own, peer=cid, res=1),
+                send(c, msg(OCRP, own=pac_id(args), peer=cid, res=1),
                      [15, 16] if args.pieces else None)
-                own += 1
             elif t == ICRQ:
-                c.sendall(msg(ICRP, own=own, peer=cid, res=1))
-                own += 1
+                c.sendall(msg(ICRP, own=pac_id(args), peer=cid, res=1))
             elif t == ECHORQ:
                 c.sendall(msg(ECHORP))
             elif t == CCRQ:
@@ -232,7 +240,7 @@ def pns_server_conn(args, c, lf):
 # -------------------------------------------------------------- clients
 
 def cmd_pns(args):
-    s = connect(args.to, args.port, nodelay=True)
+    s = connect(args.to, args.port, nodelay=True, src=args.src)
     rd = Reader(s)
     pieces = [5, 12] if args.pieces else None
     send(s, msg(SCCRQ), pieces)
@@ -406,6 +414,16 @@ def sc_flood(s, rd, a):
 
 
 @scenario
+def sc_ids(s, rd, a):
+    """One OCRQ per --ids entry, each answered before the next; held."""
+    established(s, rd)
+    for cid in a.ids:
+        s.sendall(msg(OCRQ, own=cid))
+        expect(rd, OCRP, "ids")
+    time.sleep(a.hold)
+
+
+@scenario
 def sc_clean(s, rd, a):
     """A well-behaved connection: session, one call, echo."""
     established(s, rd)
@@ -438,7 +456,7 @@ def sc_strict_malformed(s, rd, a):
 
 
 def cmd_attack(args):
-    s = connect(args.to, args.port)
+    s = connect(args.to, args.port, src=args.src)
     rd = Reader(s)
     try:
         SCENARIOS[args.scenario](s, rd, args)
@@ -492,6 +510,9 @@ def main():
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--pause-file")
     ap.add_argument("--ready")
+    ap.add_argument("--src")
+    ap.add_argument("--ids", type=lambda v: [int(x, 0) for x in v.split(",")],
+                    default=[])
     a = ap.parse_args()
     if a.mode == "pac":
         serve(a, pac_conn)
