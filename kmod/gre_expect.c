@@ -104,6 +104,9 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 							   PPTP_CALLF_GRE_REPLY;
 		stream = (call->flags & PPTP_CALLF_GRE_ORIG) &&
 			 (call->flags & PPTP_CALLF_GRE_REPLY);
+		/* Both expectations are used up: no longer pending. */
+		if (stream)
+			pptp_alg_budget_uncharge(pn, conn, call);
 	}
 	if (stream) {
 		pptp_alg_gre_tuple(&t, master, other,
@@ -140,6 +143,9 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 	unsigned int secs = READ_ONCE(pn->tun.expect_timeout);
 	int dir, err = 0;
 
+	/* Over budget: the call stands, without GRE (counted). */
+	if (pptp_alg_budget_charge(pn, conn, call))
+		return -EBUSY;
 	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++) {
 		const struct nf_conntrack_tuple *m = &ct->tuplehash[dir].tuple;
 		struct nf_conntrack_expect *exp;
@@ -185,6 +191,7 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 	struct net *net = nf_ct_net(ct);
 	int dir;
 
+	pptp_alg_budget_uncharge(pn, conn, call);
 	if (!(call->flags & PPTP_CALLF_EXPECTED))
 		return;
 

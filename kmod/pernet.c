@@ -27,9 +27,12 @@ static int __net_init pptp_alg_net_init(struct net *net)
 	err = pptp_alg_nat_ids_init(pn);
 	if (err)
 		goto err_stats;
-	err = pptp_alg_gre_timeout_init(pn);
+	err = pptp_alg_budget_init(pn);
 	if (err)
 		goto err_ids;
+	err = pptp_alg_gre_timeout_init(pn);
+	if (err)
+		goto err_budget;
 	err = pptp_alg_sysctl_init(pn);
 	if (err)
 		goto err_timeout;
@@ -42,6 +45,8 @@ err_sysctl:
 	pptp_alg_sysctl_exit(pn);
 err_timeout:
 	pptp_alg_gre_timeout_exit(pn);
+err_budget:
+	pptp_alg_budget_exit(pn);
 err_ids:
 	pptp_alg_nat_ids_exit(pn);
 err_stats:
@@ -56,6 +61,7 @@ static void __net_exit pptp_alg_net_exit(struct net *net)
 	pptp_alg_proc_exit(pn);
 	pptp_alg_net_drain(pn);
 	pptp_alg_gre_timeout_exit(pn);
+	pptp_alg_budget_exit(pn);
 	pptp_alg_nat_ids_exit(pn);
 	pptp_alg_sysctl_exit(pn);
 	pptp_alg_stats_exit(pn);

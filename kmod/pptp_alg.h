@@ -23,6 +23,12 @@
 /* Upper bound of the max_calls sysctl: bounds one connection's memory. */
 #define PPTP_ALG_MAX_CALLS_LIMIT	16384
 
+/*
+ * Calls of one connection waiting for GRE: the core evicts a connection's
+ * oldest expectation beyond max_expected (255), two per call.
+ */
+#define PPTP_ALG_PENDING_PER_CONN	127
+
 enum pptp_alg_stat {
 #define PPTP_ALG_STAT(id, name) PPTP_STAT_##id,
 #include "stats_list.h"
@@ -41,6 +47,8 @@ struct pptp_alg_tunables {
 	int max_calls;		/* live calls per control connection */
 	int strict;		/* drop malformed control segments */
 	int log_invalid;	/* ratelimited log of malformed input */
+	int pending_calls_max;	/* calls waiting for GRE in the netns */
+	int pending_calls_per_host; /* ... per ORIG address */
 };
 
 /* Per network namespace state. */
@@ -56,6 +64,9 @@ struct pptp_alg_net {
 	struct nf_ct_timeout *gre_half;
 	struct nf_ct_timeout *gre_stream;
 	struct rhashtable wire_ids;	/* translated call IDs in use */
+	struct rhashtable hosts;	/* calls waiting for GRE, per host */
+	spinlock_t hosts_lock;		/* hosts: insert and remove */
+	atomic_t pending;		/* calls waiting for GRE */
 	spinlock_t conns_lock;		/* conns writers: setup/teardown only */
 	struct list_head conns;		/* RCU: /proc readers take no lock */
 	unsigned int nconns;
@@ -146,6 +157,16 @@ int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
 int pptp_alg_nat_id_claim(struct pptp_alg_net *pn, struct nf_conn *ct, u16 id);
 void pptp_alg_nat_id_release(struct pptp_alg_net *pn, struct nf_conn *ct,
 			     u16 id);
+
+/* expect_budget.c */
+void pptp_alg_budget_defaults(struct pptp_alg_tunables *tun);
+int pptp_alg_budget_init(struct pptp_alg_net *pn);
+void pptp_alg_budget_exit(struct pptp_alg_net *pn);
+int pptp_alg_budget_charge(struct pptp_alg_net *pn,
+			   struct pptp_alg_conn *conn, struct pptp_call *call);
+void pptp_alg_budget_uncharge(struct pptp_alg_net *pn,
+			      struct pptp_alg_conn *conn,
+			      struct pptp_call *call);
 
 /* gre_expect.c */
 int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,

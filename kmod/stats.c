@@ -74,5 +74,6 @@ int pptp_alg_stats_show(struct seq_file *s, void *v)
 	rcu_read_unlock();
 	seq_printf(s, "sessions_active %u\n", conns);
 	seq_printf(s, "calls_active %u\n", calls);
+	seq_printf(s, "calls_pending %d\n", atomic_read(&pn->pending));
 	return 0;
 }

@@ -13,6 +13,7 @@
 static int pptp_alg_one = 1;
 static int pptp_alg_timeout_max = 5 * 24 * 3600;
 static int pptp_alg_max_calls_limit = PPTP_ALG_MAX_CALLS_LIMIT;
+static int pptp_alg_pending_limit = 1 << 20;
 /* Beyond it the call table itself refuses calls (as NOMEM). */
 static_assert(PPTP_ALG_MAX_CALLS_LIMIT <= PPTP_CALLS_MAX);
 
@@ -23,6 +24,8 @@ enum {
 	PPTP_SYSCTL_MAX_CALLS,
 	PPTP_SYSCTL_STRICT,
 	PPTP_SYSCTL_LOG_INVALID,
+	PPTP_SYSCTL_PENDING_CALLS_MAX,
+	PPTP_SYSCTL_PENDING_CALLS_PER_HOST,
 	PPTP_SYSCTL_MAX
 };
 
@@ -75,6 +78,22 @@ static const struct ctl_table pptp_alg_sysctl_template[PPTP_SYSCTL_MAX + 1] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
 	},
+	[PPTP_SYSCTL_PENDING_CALLS_MAX] = {
+		.procname	= "pending_calls_max",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &pptp_alg_pending_limit,
+	},
+	[PPTP_SYSCTL_PENDING_CALLS_PER_HOST] = {
+		.procname	= "pending_calls_per_host",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &pptp_alg_pending_limit,
+	},
 	{ }
 };
 
@@ -90,6 +109,7 @@ int pptp_alg_sysctl_init(struct pptp_alg_net *pn)
 	tun->max_calls = 64;
 	tun->strict = 0;
 	tun->log_invalid = 0;
+	pptp_alg_budget_defaults(tun);
 
 	table = kmemdup(pptp_alg_sysctl_template,
 			sizeof(pptp_alg_sysctl_template), GFP_KERNEL);
@@ -102,6 +122,9 @@ int pptp_alg_sysctl_init(struct pptp_alg_net *pn)
 	table[PPTP_SYSCTL_MAX_CALLS].data = &tun->max_calls;
 	table[PPTP_SYSCTL_STRICT].data = &tun->strict;
 	table[PPTP_SYSCTL_LOG_INVALID].data = &tun->log_invalid;
+	table[PPTP_SYSCTL_PENDING_CALLS_MAX].data = &tun->pending_calls_max;
+	table[PPTP_SYSCTL_PENDING_CALLS_PER_HOST].data =
+		&tun->pending_calls_per_host;
 
 	pn->sysctl_hdr = pptp_alg_register_sysctl(pn->net,
 						  "net/netfilter/nf_pptp_alg",

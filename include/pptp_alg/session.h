@@ -45,6 +45,7 @@ enum pptp_call_state {
 #define PPTP_CALLF_GRE_ORIG	0x10	/* GRE from the ORIG side seen (glue) */
 #define PPTP_CALLF_GRE_REPLY	0x20	/* GRE from the REPLY side seen (glue) */
 #define PPTP_CALLF_WIRE_OWNED	0x40	/* wire_id reserved in the NAT table */
+#define PPTP_CALLF_CHARGED	0x80	/* counted as waiting for GRE (glue) */
 
 /* 16 bytes: compact and self-contained, so it can go to netlink later. */
 struct pptp_call {
