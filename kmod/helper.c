@@ -71,8 +71,9 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	 */
 	nf_conntrack_get(&ct->ct_general);
 	list_add_tail_rcu(&conn->node, &pn->conns);
-	pn->nconns++;
+	WRITE_ONCE(pn->nconns, pn->nconns + 1);
 	spin_unlock_bh(&pn->conns_lock);
+	pptp_alg_gc_schedule(pn);
 	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_CREATED);
 
 	/*
@@ -111,7 +112,7 @@ static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 
 	spin_lock_bh(&pn->conns_lock);
 	list_del_rcu(&conn->node);
-	pn->nconns--;
+	WRITE_ONCE(pn->nconns, pn->nconns - 1);
 	spin_unlock_bh(&pn->conns_lock);
 
 	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_DESTROYED);
@@ -205,6 +206,64 @@ void pptp_alg_destroy(struct nf_conn *ct)
 		pptp_alg_conn_release(pptp_alg_pernet(nf_ct_net(ct)), conn);
 }
 
+/*
+ * Claim @conn for a release that destroy() will not do (its helper was
+ * detached, or the netns goes): false if destroy() has it.  The entry is
+ * pinned while @conn is not dead; RCU read side held.
+ */
+static bool pptp_alg_conn_take(struct pptp_alg_conn *conn)
+{
+	struct pptp_alg_help *h = pptp_alg_help_area(conn->ct);
+
+	return h && cmpxchg(&h->conn, conn, NULL) == conn;
+}
+
+/* Has ctnetlink taken our helper away from @conn's entry? */
+static bool pptp_alg_conn_detached(const struct pptp_alg_conn *conn)
+{
+	const struct nf_conn_help *help = nfct_help(conn->ct);
+	const struct nf_conntrack_helper *helper;
+
+	helper = help ? rcu_dereference(help->helper) : NULL;
+	return !helper || !pptp_alg_is_our_helper(helper);
+}
+
+/*
+ * A connection whose helper was detached gets no destroy() call: release
+ * its state, translated IDs and GRE entries here instead of holding them
+ * until the netns goes.  Runs while the netns has connections.
+ */
+static void pptp_alg_gc(struct work_struct *work)
+{
+	struct pptp_alg_net *pn = container_of(to_delayed_work(work),
+					       struct pptp_alg_net, gc);
+	struct pptp_alg_conn *conn;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(conn, &pn->conns, node) {
+		if (READ_ONCE(conn->dead) || !pptp_alg_conn_detached(conn))
+			continue;
+		if (pptp_alg_conn_take(conn)) {
+			pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_DETACHED);
+			pptp_alg_conn_release(pn, conn);
+		}
+	}
+	rcu_read_unlock();
+	pptp_alg_gc_schedule(pn);
+}
+
+void pptp_alg_gc_init(struct pptp_alg_net *pn)
+{
+	INIT_DELAYED_WORK(&pn->gc, pptp_alg_gc);
+}
+
+void pptp_alg_gc_schedule(struct pptp_alg_net *pn)
+{
+	if (!READ_ONCE(pn->dying) && READ_ONCE(pn->nconns))
+		queue_delayed_work(system_power_efficient_wq, &pn->gc,
+				   PPTP_ALG_GC_INTERVAL);
+}
+
 static int pptp_alg_kill_ours(struct nf_conn *ct, void *data)
 {
 	struct nf_conntrack_helper *helper;
@@ -233,30 +292,17 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 	int tries;
 
 	WRITE_ONCE(pn->dying, true);
+	cancel_delayed_work_sync(&pn->gc);
 	synchronize_rcu();
 	nf_ct_iterate_cleanup_net(pptp_alg_kill_ours, &iter);
 	/* An expectation callback may have been running on another CPU. */
 	synchronize_rcu();
 
-	/* A delete racing with the walk finishes its destroy(); bounded. */
-	for (tries = 0; tries < 250; tries++) {
-		spin_lock_bh(&pn->conns_lock);
-		conn = list_first_entry_or_null(&pn->conns,
-						struct pptp_alg_conn, node);
-		spin_unlock_bh(&pn->conns_lock);
-		if (!conn)
-			break;
-		msleep(20);
-	}
-
 	/*
-	 * What is left lost its helper without destroy (ctnetlink can do
-	 * that): detach it by hand.  The entry is pinned, the state is RCU
-	 * freed, so both stay valid inside the read-side section.
+	 * Left: connections whose helper ctnetlink detached (destroy never
+	 * comes for them), and ones whose destroy is running right now.
 	 */
-	for (;;) {
-		struct pptp_alg_help *h;
-
+	for (tries = 0; tries < 1000;) {
 		rcu_read_lock();
 		spin_lock_bh(&pn->conns_lock);
 		conn = list_first_entry_or_null(&pn->conns,
@@ -266,11 +312,15 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 			rcu_read_unlock();
 			break;
 		}
-		h = pptp_alg_help_area(conn->ct);
-		if (h)
-			cmpxchg(&h->conn, conn, NULL);
-		pptp_alg_conn_release(pn, conn);
+		if (pptp_alg_conn_take(conn)) {
+			pptp_alg_conn_release(pn, conn);
+			rcu_read_unlock();
+			continue;
+		}
 		rcu_read_unlock();
+		/* destroy() owns it and unlinks it in a moment. */
+		usleep_range(500, 1000);
+		tries++;
 	}
 	rcu_barrier();
 }

@@ -12,6 +12,7 @@
 #include <linux/rculist.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_helper.h>
 
@@ -28,6 +29,9 @@
  * oldest expectation beyond max_expected (255), two per call.
  */
 #define PPTP_ALG_PENDING_PER_CONN	127
+
+/* How soon the state of a connection whose helper was detached goes. */
+#define PPTP_ALG_GC_INTERVAL		(5 * HZ)
 
 enum pptp_alg_stat {
 #define PPTP_ALG_STAT(id, name) PPTP_STAT_##id,
@@ -70,6 +74,7 @@ struct pptp_alg_net {
 	spinlock_t conns_lock;		/* conns writers: setup/teardown only */
 	struct list_head conns;		/* RCU: /proc readers take no lock */
 	unsigned int nconns;
+	struct delayed_work gc;		/* connections whose helper was detached */
 	bool dying;
 };
 
@@ -181,6 +186,8 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 void pptp_alg_destroy(struct nf_conn *ct);
 bool pptp_alg_is_our_helper(const struct nf_conntrack_helper *h);
 void pptp_alg_net_drain(struct pptp_alg_net *pn);
+void pptp_alg_gc_init(struct pptp_alg_net *pn);
+void pptp_alg_gc_schedule(struct pptp_alg_net *pn);
 int pptp_alg_conn_cache_init(void);
 void pptp_alg_conn_cache_exit(void);
 
@@ -189,6 +196,8 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn, struct sk_buff *skb,
 			      unsigned int protoff, struct nf_conn *ct,
 			      enum ip_conntrack_info ctinfo);
+void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
+			   struct pptp_alg_conn *conn);
 
 /* Ratelimited report of malformed input when log_invalid is set. */
 #define pptp_alg_log(pn, fmt, ...)					\
@@ -198,5 +207,3 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 	} while (0)
 
 #endif /* PPTP_ALG_H */
-void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
-			   struct pptp_alg_conn *conn);

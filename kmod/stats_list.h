@@ -57,6 +57,7 @@ PPTP_ALG_STAT(UNCONFIRMED_DATA, "unconfirmed_data")
 /* sessions and calls */
 PPTP_ALG_STAT(SESSIONS_CREATED, "sessions_created")
 PPTP_ALG_STAT(SESSIONS_DESTROYED, "sessions_destroyed")
+PPTP_ALG_STAT(SESSIONS_DETACHED, "sessions_detached")
 PPTP_ALG_STAT(CALLS_SETUP, "calls_setup")
 PPTP_ALG_STAT(CALLS_TORNDOWN, "calls_torndown")
 PPTP_ALG_STAT(EXPECT_CREATED, "expect_created")
