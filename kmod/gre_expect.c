@@ -42,6 +42,66 @@ static void pptp_alg_gre_tuple(struct nf_conntrack_tuple *t,
 }
 
 /*
+ * The call this GRE entry was expected for has ended meanwhile (its
+ * expectation was being used while the call was torn down): the entry
+ * must never be confirmed, or it would carry the ended call's NAT
+ * binding and draw the GRE of a later call that gets the same
+ * translated ID.  A dying entry is dropped by the core at confirm time.
+ */
+static void pptp_alg_gre_orphan(struct pptp_alg_net *pn, struct nf_conn *ct)
+{
+	set_bit(IPS_DYING_BIT, &ct->status);
+	pptp_alg_stat_inc(pn, PPTP_STAT_GRE_ORPHANS);
+}
+
+/* A GRE entry that may still be on its way into the table. */
+struct pptp_alg_gre_kill {
+	struct rcu_head rcu;
+	struct nf_conn *master;		/* referenced */
+	struct nf_conntrack_tuple t;
+};
+
+static void pptp_alg_gre_kill_rcu(struct rcu_head *head)
+{
+	struct pptp_alg_gre_kill *k = container_of(head,
+						   struct pptp_alg_gre_kill,
+						   rcu);
+	struct nf_conntrack_tuple_hash *h;
+
+	h = nf_conntrack_find_get(nf_ct_net(k->master), nf_ct_zone(k->master),
+				  &k->t);
+	if (h) {
+		struct nf_conn *gre = nf_ct_tuplehash_to_ctrack(h);
+
+		if (gre->master == k->master && nf_ct_delete(gre, 0, 0))
+			pptp_alg_stat_inc(pptp_alg_pernet(nf_ct_net(gre)),
+					  PPTP_STAT_GRE_ORPHANS);
+		nf_ct_put(gre);
+	}
+	nf_ct_put(k->master);
+	kfree(k);
+}
+
+/*
+ * The first packet of a direction was seen (the expectation callback
+ * ran) but no entry is in the table: it may be between the callback and
+ * its confirmation on another CPU.  Both happen inside one RCU read-side
+ * section, so after a grace period the entry is in the table or gone.
+ */
+static void pptp_alg_gre_kill_later(struct nf_conn *master,
+				    const struct nf_conntrack_tuple *t)
+{
+	struct pptp_alg_gre_kill *k = kmalloc(sizeof(*k), GFP_ATOMIC);
+
+	if (!k)
+		return;
+	nf_conntrack_get(&master->ct_general);
+	k->master = master;
+	k->t = *t;
+	call_rcu(&k->rcu, pptp_alg_gre_kill_rcu);
+}
+
+/*
  * Runs for the first GRE packet of a call direction, on the new,
  * unconfirmed entry: NAT it the way the control connection is NATed,
  * and give it this module's idle timeout.
@@ -89,7 +149,7 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 
 	conn = pptp_alg_conn_of(master);
 	if (!conn) {
-		pptp_alg_gre_timeout_attach(pn, ct, false);
+		pptp_alg_gre_orphan(pn, ct);
 		return;
 	}
 
@@ -99,16 +159,18 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	    pptp_calls_find(&conn->pc.sess, dir == IP_CT_DIR_ORIGINAL ?
 			    PPTP_KEY_REPLY : PPTP_KEY_WIRE, key);
 	call = i >= 0 ? &conn->pc.sess.calls[i] : NULL;
-	if (call && (call->flags & PPTP_CALLF_EXPECTED)) {
-		call->flags |= dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_ORIG :
-							   PPTP_CALLF_GRE_REPLY;
-		stream = (call->flags & PPTP_CALLF_GRE_ORIG) &&
-			 (call->flags & PPTP_CALLF_GRE_REPLY);
-		/* Both expectations are used up: no longer pending. */
-		if (stream)
-			pptp_alg_budget_uncharge(pn, conn, call);
+	if (!call || !(call->flags & PPTP_CALLF_EXPECTED)) {
+		spin_unlock_bh(&conn->lock);
+		pptp_alg_gre_orphan(pn, ct);
+		return;
 	}
+	call->flags |= dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_ORIG :
+						   PPTP_CALLF_GRE_REPLY;
+	stream = (call->flags & PPTP_CALLF_GRE_ORIG) &&
+		 (call->flags & PPTP_CALLF_GRE_REPLY);
 	if (stream) {
+		/* Both expectations are used up: no longer pending. */
+		pptp_alg_budget_uncharge(pn, conn, call);
 		pptp_alg_gre_tuple(&t, master, other,
 				   pptp_alg_gre_key(call, other));
 		h = nf_conntrack_find_get(nf_ct_net(master), nf_ct_zone(master),
@@ -216,6 +278,10 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			if (gre->master == ct && nf_ct_delete(gre, 0, 0))
 				pptp_alg_stat_inc(pn, PPTP_STAT_GRE_REMOVED);
 			nf_ct_put(gre);
+		} else if (call->flags & (dir == IP_CT_DIR_ORIGINAL ?
+					  PPTP_CALLF_GRE_ORIG :
+					  PPTP_CALLF_GRE_REPLY)) {
+			pptp_alg_gre_kill_later(ct, &t);
 		}
 	}
 	call->flags &= ~PPTP_CALLF_EXPECTED;
