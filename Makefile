@@ -109,13 +109,17 @@ check:
 demo:
 	@$(TOP)/scripts/demo.sh
 
-# Scaling benchmark (issue 7): GRE forwarding rate vs. number of calls,
+# Benchmarks: the translated-ID choice with the ID space full against
+# empty, on the host, this tree against BENCH_CALLID_BASE in one run; then
+# GRE forwarding rate vs. number of calls,
 # call setup/teardown rate and memory per call, for this module and for
 # mainline nf_conntrack_pptp, in one guest session.  Not part of `check`.
 # Knobs: PPTP_BENCH_NS, PPTP_BENCH_RUNS, PPTP_BENCH_SECS, ... (see
 # selftests/bench_scale.sh); vm-run forwards PPTP_* into the guest.
 BENCH_TIMEOUT ?= 1800
+BENCH_CALLID_BASE ?= 96ec6b2^
 bench: install
+	BASE=$(BENCH_CALLID_BASE) $(TOP)/bench/callid.sh
 	$(MAKE) -C $(TOP)/selftests/tools bench-tools
 	$(TOP)/scripts/vm-run.sh --timeout $(BENCH_TIMEOUT) --mem 2048 --smp 2 \
 		--cwd $(TOP) -- selftests/bench_scale.sh
