@@ -10,12 +10,15 @@
 # usage: scripts/check-612.sh [TEST...]   (default: $TESTS, else every test)
 # env: PPTP_CHECK_612_DIR  results (default ${TMPDIR:-/tmp}/pptp-alg-check-612)
 #      PPTP_CHECK_VM_TIMEOUT guest timeout in seconds (default 2700)
-# Last line: "N passed, N failed[, N skipped]"; exit 0 only if none failed.
-# The build and the kernel-log scan count as one test each.
+# Last line: "N passed, N failed, N skipped" over the selftests; a failed
+# stage (build, guest, kernel-log scan) adds one failure, a passed one
+# nothing.  Exit 0 only if none failed and none skipped.
 set -u
 set -o pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=results.sh
+. "$TOP/scripts/results.sh"
 RES=${PPTP_CHECK_612_DIR:-${TMPDIR:-/tmp}/pptp-alg-check-612}
 VM_TIMEOUT=${PPTP_CHECK_VM_TIMEOUT:-2700}
 PASSED=0
@@ -26,10 +29,8 @@ T0=$SECONDS
 say() { printf '== 6.12: %s\n' "$*"; }
 finish() {
 	say "total time $((SECONDS - T0))s, logs in $RES"
-	local line="$PASSED passed, $FAILED failed"
-	((SKIPPED)) && line+=", $SKIPPED skipped"
-	echo "$line"
-	((FAILED == 0))
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	((FAILED == 0 && SKIPPED == 0))
 	exit
 }
 
@@ -38,7 +39,6 @@ mkdir -p "$RES" || exit 1
 
 start=$SECONDS
 if "$TOP/scripts/build-6.12.sh" --install >"$RES/build.log" 2>&1; then
-	PASSED=$((PASSED + 1))
 	say "build: PASS ($((SECONDS - start))s)"
 else
 	FAILED=$((FAILED + 1))
@@ -73,12 +73,14 @@ say "guest ($K612_KVER): vm-run exited $rc ($((SECONDS - start))s), console $RES
 
 tap=$RES/guest/selftests/results.tap
 if [[ -s $tap ]]; then
-	s=$(grep -c '^ok .* # SKIP' "$tap")
-	f=$(grep -c '^not ok ' "$tap")
-	p=$(($(grep -c '^ok ' "$tap") - s))
+	read -r p f s < <(tap_count "$tap")
 	say "selftests: $p passed, $f failed, $s skipped"
 	grep -E '^(not ok|ok .*# SKIP)' "$tap" | sed 's/^/    /'
-	for t in $(sed -n 's/^not ok [0-9]* \([^ ]*\).*/\1/p' "$tap"); do
+	if ((p == 0)); then
+		say "FAIL: no selftest passed"
+		FAILED=$((FAILED + 1))
+	fi
+	for t in $(tap_failures "$tap"); do
 		say "tail of $t.log:"
 		tail -n 20 "$RES/guest/selftests/$t.log" 2>/dev/null | sed 's/^/    /'
 	done
@@ -91,11 +93,10 @@ else
 fi
 
 d=$RES/guest/dmesg
-re='WARNING:|BUG:|kernel BUG|Oops|general protection fault|KASAN|KFENCE|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|rcu: INFO:|detected stall|blocked for more than|leaking at least|kmemleak|sysctl table check failed'
 if [[ ! -s $d ]]; then
 	say "dmesg: missing"
 	FAILED=$((FAILED + 1))
-elif grep -E -- "$re" "$d" >"$RES/dmesg.hits"; then
+elif grep -E -- "$SPLAT_RE" "$d" >"$RES/dmesg.hits"; then
 	say "dmesg: FAIL"
 	head -n 10 "$RES/dmesg.hits" | sed 's/^/    /'
 	FAILED=$((FAILED + 1))
@@ -107,7 +108,6 @@ else
 		FAILED=$((FAILED + 1))
 	else
 		say "dmesg: clean (tainted=$taint)"
-		PASSED=$((PASSED + 1))
 	fi
 fi
 finish

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# `make check`: everything CI verifies, in order, with one pass/fail per
-# static stage, the host unit-test counts, the guest selftest results and
-# every kernel-log finding from the guest boot.  Ends with exactly one
-# line "N passed, N failed[, N skipped]" and exits non-zero on any failure.
+# `make check`: everything CI verifies, in order.  Stages (installation,
+# builds, static checks, kernel-log scans) are reported on their own
+# lines with their time; the counts are test cases: host and guest KUnit
+# cases, selftests per kernel tier, DKMS checks.  Ends with exactly one
+# line "N passed, N failed, N skipped", where a failed stage adds one
+# failure, and exits non-zero on any failure.
 #
 # env: PPTP_CHECK_DIR        logs/results (default ${TMPDIR:-/tmp}/pptp-alg-check)
 #      PPTP_CHECK_VM_TIMEOUT guest boot timeout in seconds (default 2700)
@@ -18,6 +20,8 @@ set -o pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP" || exit 1
+# shellcheck source=results.sh
+. "$TOP/scripts/results.sh"
 RES=${PPTP_CHECK_DIR:-${TMPDIR:-/tmp}/pptp-alg-check}
 VM_TIMEOUT=${PPTP_CHECK_VM_TIMEOUT:-2700}
 K612_RES=${PPTP_CHECK_612_DIR:-${TMPDIR:-/tmp}/pptp-alg-check-612}
@@ -27,6 +31,7 @@ FAILED=0
 SKIPPED=0
 FAILED_LOGS=()
 FAILED_STAGES=()
+TIMES=()		# "SECONDS KIND NAME" of each stage and test
 T0=$SECONDS
 
 rm -rf "$RES"
@@ -37,22 +42,21 @@ say() { printf '== %s\n' "$*"; }
 
 skip_requested() { [[ " ${PPTP_CHECK_SKIP:-} " == *" $1 "* ]]; }
 
-# stage NAME CMD... : run CMD with output in $RES/NAME.log, time it, count
-# it as one pass or fail.  A stage's output also goes to the console only
+# stage NAME CMD... : run CMD with output in $RES/NAME.log and time it;
+# a failure counts as one.  A stage's output also goes to the console only
 # as a tail on failure, so the CI log stays readable.
 stage() {
 	local name=$1 start rc
 	shift
 	if skip_requested "$name"; then
-		say "$name: skipped (PPTP_CHECK_SKIP)"
-		SKIPPED=$((SKIPPED + 1))
+		say "$name: not run (PPTP_CHECK_SKIP)"
 		return 0
 	fi
 	start=$SECONDS
 	"$@" >"$RES/$name.log" 2>&1
 	rc=$?
+	TIMES+=("$((SECONDS - start)) stage $name")
 	if ((rc == 0)); then
-		PASSED=$((PASSED + 1))
 		say "$name: PASS ($((SECONDS - start))s)"
 	else
 		FAILED=$((FAILED + 1))
@@ -78,27 +82,26 @@ do_unit() {
 	make -C "$TOP/kunit" host
 }
 
-# Parse "N passed, N failed" lines of stage NAME's log into the totals;
-# without such a line, the stage counted as one pass/fail above stands.
+# count_lines NAME WHAT: add the last "N passed, N failed[, N skipped]"
+# of stage NAME's log to the totals.  A count with no pass (every case
+# skipped, or none ran) is a failure of its own.
 count_lines() {
-	local name=$1 what=$2 p f
-	read -r p f < <(sed -n 's/.*\b\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' \
-		"$RES/$name.log" | tail -n 1 | awk '{p += $1; f += $2} END {if (NR) print p, f}')
-	if [[ -n ${p:-} ]]; then
-		say "$name: $p passed, $f failed ($what)"
-		PASSED=$((PASSED + p))
-		FAILED=$((FAILED + f))
+	local name=$1 what=$2 p f s
+	read -r p f s < <(summary_count "$RES/$name.log")
+	if [[ -z ${p:-} ]]; then
+		say "$name: no test counts ($what)"
+		FAILED=$((FAILED + 1))
+		FAILED_STAGES+=("$name(no counts)")
+		return
 	fi
-}
-
-count_unit() {
-	local p f
-	read -r p f < <(sed -n 's/.*\b\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1 \2/p' \
-		"$RES/unit.log" | awk '{p += $1; f += $2} END {if (NR) print p, f}')
-	if [[ -n ${p:-} ]]; then
-		say "unit: $p passed, $f failed (host KUnit cases)"
-		PASSED=$((PASSED + p))
-		FAILED=$((FAILED + f))
+	say "$name: $p passed, $f failed, $s skipped ($what)"
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	SKIPPED=$((SKIPPED + s))
+	if ((p == 0)); then
+		say "$name: FAIL: no case passed"
+		FAILED=$((FAILED + 1))
+		FAILED_STAGES+=("$name(nothing passed)")
 	fi
 }
 
@@ -108,19 +111,18 @@ do_guest() {
 		-- selftests/run_all.sh
 }
 
-# tap_failures TAP: names of the selftests a results.tap reports failed.
-tap_failures() { sed -n 's/^not ok [0-9]* \([^ ]*\).*/\1/p' "$1"; }
-
 count_guest() {
 	local tap=$RES/guest/selftests/results.tap p f s
 	if [[ ! -s $tap ]]; then
 		say "guest: no selftest results (see $RES/console.log)"
 		return 1
 	fi
-	s=$(grep -c '^ok .* # SKIP' "$tap")
-	f=$(grep -c '^not ok ' "$tap")
-	p=$(($(grep -c '^ok ' "$tap") - s))
+	read -r p f s < <(tap_count "$tap")
 	say "guest selftests: $p passed, $f failed, $s skipped"
+	if ((p == 0)); then
+		say "guest: FAIL: no selftest passed"
+		FAILED=$((FAILED + 1))
+	fi
 	grep -E '^(not ok|ok .*# SKIP)' "$tap" | sed 's/^/    /'
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
@@ -142,26 +144,12 @@ scan_dmesg() {
 		FAILED=$((FAILED + 1))
 		return
 	fi
-	local checks=(
-		'WARNING|WARNING:'
-		'BUG|BUG:|kernel BUG'
-		'Oops|Oops|general protection fault'
-		'KASAN|KASAN|KFENCE|UBSAN'
-		'lockdep|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|possible irq lock inversion|DEBUG_LOCKS_WARN_ON'
-		'RCU stall|rcu: INFO:|rcu_.*detected stall|self-detected stall'
-		'hung task|blocked for more than'
-		'leak|leaking at least|unreferenced object|kmemleak: [0-9]+ new suspected|sysctl table check failed'
-	)
-	for c in "${checks[@]}"; do
-		label=${c%%|*}
-		re=${c#*|}
-		hits=$(grep -E -- "$re" "$d")
-		if [[ -n $hits ]]; then
-			n=$((n + 1))
-			say "dmesg: FAIL $label"
-			printf '%s\n' "$hits" | head -n 10 | sed 's/^/    /'
-		fi
-	done
+	hits=$(grep -E -- "$SPLAT_RE" "$d")
+	if [[ -n $hits ]]; then
+		n=$((n + 1))
+		say "dmesg: FAIL"
+		printf '%s\n' "$hits" | head -n 10 | sed 's/^/    /'
+	fi
 	# Taint: allow only O (out-of-tree, bit 12) and E (unsigned, bit 13).
 	local taint bad letters='PFSRMBUDAWCIOELKXT' i out=
 	taint=$(cat "$RES/guest/tainted" 2>/dev/null || echo 0)
@@ -178,7 +166,6 @@ scan_dmesg() {
 		FAILED_LOGS+=("$d")
 		FAILED_STAGES+=("dmesg(${1:-6.1})")
 	else
-		PASSED=$((PASSED + 1))
 		say "dmesg: clean (tainted=$taint)"
 	fi
 }
@@ -198,7 +185,7 @@ stage checkpatch make -C "$TOP" checkpatch
 
 if [[ -f $TOP/kunit/Makefile ]]; then
 	stage unit do_unit
-	count_unit
+	count_lines unit "host KUnit cases"
 else
 	say "unit: no kunit/Makefile, skipped"
 fi
@@ -209,6 +196,7 @@ if ((build_ok)); then
 		do_guest >"$RES/guest.log" 2>&1
 		rc=$?
 		say "guest: vm-run exited $rc ($((SECONDS - start))s), console $RES/console.log"
+		TIMES+=("$((SECONDS - start)) stage guest-6.1")
 		if ((rc == 124 || rc == 125)); then
 			FAILED=$((FAILED + 1))
 			FAILED_LOGS+=("$RES/console.log")
@@ -223,7 +211,6 @@ if ((build_ok)); then
 	fi
 else
 	say "install/guest: not run (build failed)"
-	SKIPPED=$((SKIPPED + 1))
 fi
 
 # The same suite on Debian 13's 6.12 (staged and cached by the script).
@@ -251,9 +238,10 @@ do_debug_selftests() {
 		"$TOP/scripts/vm-run.sh" --kernel "$k/vmlinuz-$(cat "$k/kver")" \
 		--timeout "$VM_TIMEOUT" --results "$RES/debug-guest" \
 		-- selftests/run_all.sh $DEBUG_TESTS
-	local rc=$? tap=$RES/debug-guest/selftests/results.tap
+	local rc=$? tap=$RES/debug-guest/selftests/results.tap p f s
 	[[ -s $tap ]] || return 1
-	awk '/^ok /{p++} /^not ok /{f++} END {printf "%d passed, %d failed\n", p, f}' "$tap"
+	read -r p f s < <(tap_count "$tap")
+	echo "$p passed, $f failed, $s skipped"
 	return $rc
 }
 if ((build_ok)) && ! skip_requested debug; then
@@ -296,10 +284,23 @@ failure_digest() {
 	done
 }
 
+# Where the time went: every stage, and the ten slowest selftests of all
+# tiers, so the next slowdown shows.
+time_table() {
+	local tier tap
+	say "time per stage:"
+	printf '%s\n' "${TIMES[@]}" | awk '{ printf "    %5ds  %s\n", $1, $3 }'
+	say "ten slowest selftests:"
+	for tier in "6.1:$RES/guest" "6.12:$K612_RES/guest" "debug:$RES/debug-guest"; do
+		tap=${tier#*:}/selftests/results.tap
+		[[ -s $tap && $tap -nt $RES/.start ]] || continue
+		sed -n "s/^\(not \)\{0,1\}ok [0-9]* \([^ ]*\).* # \([0-9]*\)s\$/\3 ${tier%%:*} \2/p" "$tap"
+	done | sort -rn | head -n 10 | awk '{ printf "    %5ds  %-6s %s\n", $1, $2, $3 }'
+}
+
 say "total time $((SECONDS - T0))s, logs in $RES"
+time_table
 ((${#FAILED_LOGS[@]})) && say "failing logs: ${FAILED_LOGS[*]}"
 ((FAILED)) && failure_digest
-line="$PASSED passed, $FAILED failed"
-((SKIPPED)) && line+=", $SKIPPED skipped"
-echo "$line"
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 ((FAILED == 0))

@@ -11,10 +11,10 @@
 # installed by `build-test-kernel.sh --install-modules`, else
 # kunit/nf_pptp_alg_kunit.ko of this checkout), prints the KTAP results of
 # every suite it registered from /sys/kernel/debug/kunit/*/results, then
-# unloads it.  Last line: exactly `N passed, N failed` (test cases; a
-# parameterised case counts once, SKIP counts as passed).  Exit 1 if any
-# case failed, a suite is missing/incomplete, or the kernel logged a
-# KASAN/UBSAN/lockdep/BUG/WARNING report while the suites ran.
+# unloads it.  Last line: exactly `N passed, N failed, N skipped` (test
+# cases; a parameterised case counts once).  Exit 1 if any case failed or
+# skipped, a suite is missing/incomplete, or the kernel logged a splat
+# (scripts/results.sh) while the suites ran.
 # --kmemleak: also scan for leaks while the module is loaded and fail on
 # unreferenced objects allocated from it.
 set -u
@@ -34,13 +34,13 @@ DBG=/sys/kernel/debug
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 msg() { printf 'kunit-guest: %s\n' "$*"; }
-bail() { msg "$*"; echo "0 passed, 1 failed"; exit 1; }
+bail() { msg "$*"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+# shellcheck source=results.sh
+. "$REPO/scripts/results.sh"
 
 [[ -d $DBG/kunit ]] || mount -t debugfs debugfs $DBG 2>/dev/null
 [[ -d $DBG/kunit ]] || bail "no $DBG/kunit: kernel lacks CONFIG_KUNIT_DEBUGFS (not the test kernel?)"
 
-# Splats that count as failures; the same set check runners grep for.
-SPLAT='BUG: |WARNING: |KASAN|UBSAN|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|lock held when returning|ODEBUG:|list_add corruption|list_del corruption|Kernel panic|Oops'
 MARK="kunit-guest: start $$.$RANDOM"
 
 grep -qw "^$MODNAME" /proc/modules && rmmod "$MODNAME"
@@ -63,7 +63,7 @@ fi
 suites=$(ls "$DBG/kunit" | grep -vxF -f <(printf '%s\n' "$before_suites") | sort)
 [[ -n $suites ]] || { rmmod "$MODNAME"; bail "module registered no KUnit suites"; }
 
-pass=0 fail=0 bad=0
+pass=0 fail=0 skip=0 bad=0
 for s in $suites; do
 	res=$(cat "$DBG/kunit/$s/results") || { msg "cannot read results of $s"; bad=1; continue; }
 	printf '%s\n' "$res"
@@ -74,22 +74,22 @@ for s in $suites; do
 	st=$(grep -E "^# $s: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+ total:[0-9]+" <<<"$res" | tail -n1)
 	n=$(sed -nE 's/^    1\.\.([0-9]+)$/\1/p' <<<"$res" | head -n1)
 	if [[ -n $st ]]; then
-		p=$(sed -E 's/.* pass:([0-9]+) fail:([0-9]+) skip:([0-9]+) .*/\1+\3/' <<<"$st")
-		p=$((p)); f=$(sed -E 's/.* fail:([0-9]+) .*/\1/' <<<"$st")
+		read -r p f k < <(sed -E 's/.* pass:([0-9]+) fail:([0-9]+) skip:([0-9]+) .*/\1 \2 \3/' <<<"$st")
 	else
-		p=$(grep -cE '^    ok [0-9]+ ' <<<"$res")
+		k=$(grep -cE '^    ok [0-9]+ .*# SKIP' <<<"$res")
+		p=$(($(grep -cE '^    ok [0-9]+ ' <<<"$res") - k))
 		f=$(grep -cE '^    not ok [0-9]+ ' <<<"$res")
 	fi
 	if [[ -z $n ]]; then
 		msg "suite $s: no test plan in results"; bad=1
-	elif ((p + f < n)); then
-		msg "suite $s: $((n - p - f)) of $n results missing, counted as failed"
-		f=$((n - p))
+	elif ((p + f + k < n)); then
+		msg "suite $s: $((n - p - f - k)) of $n results missing, counted as failed"
+		f=$((n - p - k))
 	fi
 	if grep -qE "^not ok [0-9]+ $s\$" <<<"$res" && ((f == 0)); then
 		msg "suite $s reported failure"; f=1
 	fi
-	pass=$((pass + p)); fail=$((fail + f))
+	pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + k))
 done
 
 leaks=0
@@ -113,9 +113,9 @@ fi
 rmmod "$MODNAME" || { msg "rmmod $MODNAME failed"; bad=1; }
 
 if [[ -n $MARK ]]; then
-	splats=$(dmesg | awk -v m="$MARK" 'index($0,m){on=1;next} on' | grep -E "$SPLAT")
+	splats=$(dmesg | awk -v m="$MARK" 'index($0,m){on=1;next} on' | grep -E "$SPLAT_RE")
 else
-	splats=$(dmesg | grep -E "$SPLAT")
+	splats=$(dmesg | grep -E "$SPLAT_RE")
 fi
 if [[ -n $splats ]]; then
 	msg "kernel reported problems while the suites ran:"
@@ -123,5 +123,5 @@ if [[ -n $splats ]]; then
 	bad=1
 fi
 
-echo "$pass passed, $fail failed"
-((fail == 0 && bad == 0 && leaks == 0))
+echo "$pass passed, $fail failed, $skip skipped"
+((fail == 0 && skip == 0 && bad == 0 && leaks == 0))

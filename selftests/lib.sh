@@ -17,6 +17,8 @@
 # Idempotent sourcing.
 [[ -n ${__PPTP_LIB_SOURCED:-} ]] && return 0
 __PPTP_LIB_SOURCED=1
+# shellcheck source=../scripts/results.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/results.sh"
 
 set -u
 
@@ -346,10 +348,9 @@ wait_listen() {
 dmesg_mark() { __DMESG_MARK=$(dmesg | wc -l); }
 dmesg_new() { dmesg | tail -n +$((${__DMESG_MARK:-0} + 1)); }
 # dmesg_check: fail if any new line looks like a kernel splat.
-DMESG_BAD_RE='WARNING:|BUG:|Oops|KASAN|UBSAN|possible circular|possible recursive|rcu_.*(stall|detected)|general protection|kernel BUG|list_(add|del) corruption|refcount_t:'
 dmesg_check() {
 	local bad
-	bad=$(dmesg_new | grep -E "$DMESG_BAD_RE")
+	bad=$(dmesg_new | grep -E "$SPLAT_RE")
 	[[ -z $bad ]] && return 0
 	printf '%s\n' "$bad" | head -20 | sed 's/^/# dmesg: /' >&2
 	return 1
