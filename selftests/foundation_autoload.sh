@@ -47,13 +47,9 @@ srv=$(tcp_listen "$NS_S" 10.0.2.2 1723 8)
 wait_listen "$NS_S" 1723 5 || ksft_exit_fail "server did not start"
 tcp_connect "$NS_C" 10.0.2.2 1723 4 &
 cli=$!
-if wait_for 4 ct_has_helper "$NS_R" "$HELPER" 1723; then
-	check "conntrack entry for :1723 has helper=$HELPER" true
-	ct_list "$NS_R" -p tcp --dport 1723 | sed 's/^/# ct: /'
-else
-	log_fail "no conntrack entry with helper=$HELPER for dport 1723"
-	ct_list "$NS_R" | sed 's/^/# ct: /'
-fi
+check "conntrack entry for :1723 has helper=$HELPER" \
+	wait_for 4 ct_has_helper "$NS_R" "$HELPER" 1723
+ct_list "$NS_R" | sed 's/^/# ct: /'
 check "TCP connection through the helper completed" wait $cli
 kill "$srv" 2>/dev/null
 check "no kernel warnings" dmesg_check

@@ -53,8 +53,9 @@ else
 	log_fail "version 0x0100 connection failed: $(tail -n1 "$PPTP_WORK/pns2.log")"
 fi
 m2=$(msg_sum)
-check "version 0x0100: messages parsed (msg_* sum $m1 -> $m2)" test $((m2 - m1)) -ge 8
-check "version 0x0100: OCRQ counted" test "$(stat_of msg_ocrq_orig)" -ge 1
+# SCCRQ/RP, Echo RQ/RP, OCRQ/RP, CCRQ/CDN, StopCCRQ/RP.
+check "version 0x0100: 10 messages parsed (msg_* sum $m1 -> $m2)" test $((m2 - m1)) -eq 10
+check "version 0x0100: one OCRQ counted" test "$(stat_of msg_ocrq_orig)" -eq 1
 check "inspect_disabled unchanged by a good connection" \
 	test "$(stat_of inspect_disabled)" -eq "$dis1"
 pptp_fail_dump

@@ -78,12 +78,11 @@ run_recipe() {
 	text=$(recipe_text "$name")
 	[[ -n $text ]] || { log_fail "$name: empty block"; return; }
 	topology || { log_fail "$name: topology"; return; }
-	if ! printf '%s\n' "$text" | nft_ns "$NS_R"; then
-		log_fail "$name: nft rejected the README block"
+	if ! check "$name: nft accepts the README block" \
+		nft_ns "$NS_R" <<<"$text"; then
 		cleanup_ns "$NS_C" "$NS_R" "$NS_O"
 		return
 	fi
-	check "$name: ruleset loads" true
 	case $name in
 	pix62-static)
 		ip -n "$NS_R" addr add 198.51.100.10/32 dev wan0
