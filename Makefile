@@ -18,7 +18,8 @@ CACHE ?= /var/cache/pptp-alg
 KSRC_DIR ?= $(CACHE)/linux-source-6.1
 CHECKPATCH ?= $(KSRC_DIR)/scripts/checkpatch.pl
 
-SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h $(TOP)/include/pptp_alg/*.h))
+SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/core/*.c \
+	$(TOP)/kmod/*.h $(TOP)/include/pptp_alg/*.h))
 
 .PHONY: all modules clean deps install sparse checkpatch check demo bench
 
@@ -62,7 +63,7 @@ endif
 # Sparse with endianness checks; only findings in our own files count.
 sparse: | deps-if-missing
 	@command -v sparse >/dev/null || $(TOP)/scripts/deps.sh
-	touch $(TOP)/kmod/*.c
+	touch $(TOP)/kmod/*.c $(TOP)/kmod/core/*.c
 	$(MAKE) -C $(KDIR) M=$(TOP) C=1 CF="-D__CHECK_ENDIAN__" modules \
 		2>&1 | tee $(TOP)/.sparse.log
 	@! grep -E "^$(TOP)/(kmod|include)/.*(warning|error):" $(TOP)/.sparse.log

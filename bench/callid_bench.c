@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Cost of choosing a translated call ID (kmod/pptp_callid.c, built
+ * Cost of choosing a translated call ID (kmod/core/callid.c, built
  * unchanged against the kunit/host shim) when the (public address, peer)
  * ID space is empty and when it is full.  A call request pays this in
  * softirq under its connection's lock, so a full space must not cost

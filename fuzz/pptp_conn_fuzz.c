@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer harness: one whole PPTP control connection through the
- * module's own connection inspector (kmod/pptp_conn.c, with the stream
+ * module's own connection inspector (kmod/core/conn.c, with the stream
  * walker, session machine and message parser under it), built unchanged
  * against the kunit/host shim.  Only the conntrack side is faked: a
  * translated-ID pool, GRE expectations as a flag, writes into a copy of

@@ -18,25 +18,30 @@
 #include "pptp_alg.h"
 
 static struct kmem_cache *pptp_alg_conn_cache __read_mostly;
+static struct nf_conntrack_helper pptp_alg_helper __read_mostly;
+
+/*
+ * One class; the core counts pending expectations per class in a u8, so
+ * 255 is the most a control connection can have waiting for their first
+ * GRE packet.  Lifetimes come from the expect_timeout sysctl (compat.h).
+ */
+static const struct nf_conntrack_expect_policy pptp_alg_exp_policy = {
+	.max_expected	= 255,
+	.timeout	= 0,
+};
+
+/* Set before per-netns state goes away on unload; help() checks it first. */
+static bool pptp_alg_unloading __read_mostly;
+
+static bool pptp_alg_is_our_helper(const struct nf_conntrack_helper *h)
+{
+	return h == &pptp_alg_helper;
+}
 
 static_assert(sizeof(struct pptp_alg_help) <=
 	      sizeof_field(struct nf_conn_help, data));
 static_assert(offsetof(struct pptp_alg_help, core_keymap) ==
 	      offsetof(struct nf_ct_pptp_master, keymap));
-
-static struct pptp_alg_help *pptp_alg_help_area(const struct nf_conn *ct)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-
-	return help ? (struct pptp_alg_help *)help->data : NULL;
-}
-
-struct pptp_alg_conn *pptp_alg_conn_of(const struct nf_conn *ct)
-{
-	struct pptp_alg_help *h = pptp_alg_help_area(ct);
-
-	return h ? READ_ONCE(h->conn) : NULL;
-}
 
 static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 				  struct pptp_alg_conn *conn);
@@ -120,8 +125,10 @@ static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 	call_rcu(&conn->rcu, pptp_alg_conn_free_rcu);
 }
 
-int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
-		  struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+/* The helper's callback for every packet of a control connection. */
+static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
+				struct nf_conn *ct,
+				enum ip_conntrack_info ctinfo)
 {
 	struct pptp_alg_net *pn;
 	struct pptp_alg_conn *conn;
@@ -194,7 +201,7 @@ int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
 	return verdict;
 }
 
-void pptp_alg_destroy(struct nf_conn *ct)
+static void pptp_alg_destroy(struct nf_conn *ct)
 {
 	struct pptp_alg_help *h = pptp_alg_help_area(ct);
 	struct pptp_alg_conn *conn;
@@ -323,6 +330,37 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 		tries++;
 	}
 	rcu_barrier();
+}
+
+int pptp_alg_helper_register(void)
+{
+	/*
+	 * The port only matters to the kernel's by-port autoassignment
+	 * (off by default since 4.7) and to the clash check against
+	 * mainline's helper on the same tuple.
+	 */
+	nf_ct_helper_init(&pptp_alg_helper, AF_INET, IPPROTO_TCP,
+			  PPTP_ALG_NAME, PPTP_WIRE_PORT, PPTP_WIRE_PORT, 0,
+			  &pptp_alg_exp_policy, 0, pptp_alg_ctrl_packet, NULL,
+			  THIS_MODULE);
+	pptp_alg_helper.destroy = pptp_alg_destroy;
+	return nf_conntrack_helper_register(&pptp_alg_helper);
+}
+
+/*
+ * Module unload, before per-netns exit deletes our entries while the
+ * helper still owns them (so destroy() releases their state): help()
+ * must no longer touch per-netns memory from then on.
+ */
+void pptp_alg_helper_quiesce(void)
+{
+	WRITE_ONCE(pptp_alg_unloading, true);
+	synchronize_rcu();
+}
+
+void pptp_alg_helper_unregister(void)
+{
+	nf_conntrack_helper_unregister(&pptp_alg_helper);
 }
 
 int pptp_alg_conn_cache_init(void)

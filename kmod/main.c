@@ -10,29 +10,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <net/netfilter/nf_conntrack_helper.h>
 
 #include "pptp_alg.h"
-
-static struct nf_conntrack_helper pptp_alg_helper __read_mostly;
-
-/*
- * One class; the core counts pending expectations per class in a u8, so
- * 255 is the most a control connection can have waiting for their first
- * GRE packet.  Lifetimes come from the expect_timeout sysctl (compat.h).
- */
-static const struct nf_conntrack_expect_policy pptp_alg_exp_policy = {
-	.max_expected	= 255,
-	.timeout	= 0,
-};
-
-/* Set before per-netns state goes away on unload; help() checks it first. */
-bool pptp_alg_unloading __read_mostly;
-
-bool pptp_alg_is_our_helper(const struct nf_conntrack_helper *h)
-{
-	return h == &pptp_alg_helper;
-}
 
 static int __init pptp_alg_init(void)
 {
@@ -45,17 +24,7 @@ static int __init pptp_alg_init(void)
 	if (err)
 		goto err_cache;
 
-	/*
-	 * The port only matters to the kernel's by-port autoassignment
-	 * (off by default since 4.7) and to the clash check against
-	 * mainline's helper on the same tuple.
-	 */
-	nf_ct_helper_init(&pptp_alg_helper, AF_INET, IPPROTO_TCP,
-			  PPTP_ALG_NAME, PPTP_WIRE_PORT, PPTP_WIRE_PORT, 0,
-			  &pptp_alg_exp_policy, 0, pptp_alg_help, NULL,
-			  THIS_MODULE);
-	pptp_alg_helper.destroy = pptp_alg_destroy;
-	err = nf_conntrack_helper_register(&pptp_alg_helper);
+	err = pptp_alg_helper_register();
 	if (err) {
 		pr_err("cannot register helper (%d)%s\n", err,
 		       err == -EBUSY ? ": nf_conntrack_pptp already claims the port" : "");
@@ -72,15 +41,10 @@ err_cache:
 
 static void __exit pptp_alg_exit(void)
 {
-	/*
-	 * Per-netns exit deletes our entries while the helper still owns
-	 * them, so destroy() releases their state; help() must no longer
-	 * touch per-netns memory from then on.
-	 */
-	WRITE_ONCE(pptp_alg_unloading, true);
-	synchronize_rcu();
+	/* Per-netns exit deletes our entries while the helper owns them. */
+	pptp_alg_helper_quiesce();
 	unregister_pernet_subsys(&pptp_alg_net_ops);
-	nf_conntrack_helper_unregister(&pptp_alg_helper);
+	pptp_alg_helper_unregister();
 	rcu_barrier();
 	pptp_alg_conn_cache_exit();
 }

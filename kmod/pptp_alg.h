@@ -106,7 +106,6 @@ struct pptp_alg_help {
 
 extern unsigned int pptp_alg_net_id;
 extern struct pernet_operations pptp_alg_net_ops;
-extern bool pptp_alg_unloading;
 
 static inline struct pptp_alg_net *pptp_alg_pernet(const struct net *net)
 {
@@ -123,6 +122,21 @@ static inline void pptp_alg_stat_add(struct pptp_alg_net *pn,
 				     enum pptp_alg_stat id, u64 n)
 {
 	this_cpu_add(pn->stats->v[id], n);
+}
+
+static inline struct pptp_alg_help *pptp_alg_help_area(const struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	return help ? (struct pptp_alg_help *)help->data : NULL;
+}
+
+/* The state of control connection @ct, or NULL. */
+static inline struct pptp_alg_conn *pptp_alg_conn_of(const struct nf_conn *ct)
+{
+	struct pptp_alg_help *h = pptp_alg_help_area(ct);
+
+	return h ? READ_ONCE(h->conn) : NULL;
 }
 
 static inline u32 pptp_alg_now(void)
@@ -180,18 +194,16 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			 struct pptp_call *call);
 
 /* helper.c */
-struct pptp_alg_conn *pptp_alg_conn_of(const struct nf_conn *ct);
-int pptp_alg_help(struct sk_buff *skb, unsigned int protoff,
-		  struct nf_conn *ct, enum ip_conntrack_info ctinfo);
-void pptp_alg_destroy(struct nf_conn *ct);
-bool pptp_alg_is_our_helper(const struct nf_conntrack_helper *h);
+int pptp_alg_helper_register(void);
+void pptp_alg_helper_quiesce(void);
+void pptp_alg_helper_unregister(void);
 void pptp_alg_net_drain(struct pptp_alg_net *pn);
 void pptp_alg_gc_init(struct pptp_alg_net *pn);
 void pptp_alg_gc_schedule(struct pptp_alg_net *pn);
 int pptp_alg_conn_cache_init(void);
 void pptp_alg_conn_cache_exit(void);
 
-/* stream.c */
+/* segment.c */
 unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn, struct sk_buff *skb,
 			      unsigned int protoff, struct nf_conn *ct,

@@ -136,7 +136,7 @@ static void pptp_calls_test_model_wide(struct kunit *test)
 /*
  * Longest run of occupied slots in @key's table, wrapping around: the
  * most slots a lookup there can probe.  Reads the layout described at the
- * top of kmod/pptp_calls.c: calls[cap], then one table of 2^bits u16
+ * top of kmod/core/calls.c: calls[cap], then one table of 2^bits u16
  * slots per key, 2^bits the smallest power of two >= 2 * cap (and >= 2).
  */
 static unsigned int ct_longest_run(const struct pptp_session *s,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests for the per-direction message walker (pptp_stream.c) driven
- * together with the session machine, the way kmod/stream.c does it:
+ * KUnit tests for the per-direction message walker (core/stream.c) driven
+ * together with the session machine, the way kmod/segment.c does it:
  * segmentation independence of a whole PPTP conversation, retransmission,
  * reordering, the gap limit, strict-mode refusal and malformed input.
  *

@@ -37,6 +37,8 @@ mkdir -p "$SRC" || die "mkdir $SRC"
 rsync -a --delete --prune-empty-dirs \
 	--exclude='/kmod/*.mod.c' --include='/Kbuild' --include='/kmod/' \
 	--include='/kmod/Kbuild' --include='/kmod/*.c' --include='/kmod/*.h' \
+	--include='/kmod/core/' --include='/kmod/core/*.c' \
+	--include='/kmod/core/sources.mk' \
 	--include='/include/***' \
 	--exclude='*.o' --exclude='*.cmd' --exclude='*' \
 	"$TOP/" "$SRC/" || die "copying sources failed"

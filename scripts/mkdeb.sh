@@ -36,6 +36,8 @@ mkdir -p "$SRC" "$DOC/examples" "$R/DEBIAN" "$R/usr/share/$DEB" || die "mkdir"
 rsync -a --prune-empty-dirs \
 	--exclude='/kmod/*.mod.c' --include='/Kbuild' --include='/kmod/' \
 	--include='/kmod/Kbuild' --include='/kmod/*.c' --include='/kmod/*.h' \
+	--include='/kmod/core/' --include='/kmod/core/*.c' \
+	--include='/kmod/core/sources.mk' \
 	--include='/include/***' \
 	--exclude='*.o' --exclude='*.cmd' --exclude='*' \
 	"$TOP/" "$SRC/" || die "copying sources"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Additions to the kunit/host shim that pptp_stream.c needs, force-included
+ * Additions to the kunit/host shim that the pure core needs, force-included
  * (-include) by the host KUnit build and the fuzzer so the pure sources
  * build unchanged.  Every definition is guarded: once the shim grows its
  * own, this file becomes a no-op.

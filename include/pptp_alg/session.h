@@ -60,7 +60,7 @@ struct pptp_call {
 
 /*
  * Allocation hooks, so the kernel uses GFP_ATOMIC and userspace malloc.
- * One buffer holds the call array and its lookup indexes (pptp_calls.c).
+ * One buffer holds the call array and its lookup indexes (core/calls.c).
  */
 struct pptp_calls_ops {
 	void *(*alloc)(size_t size);
@@ -126,7 +126,7 @@ struct pptp_step_out {
 };
 
 /*
- * @seed keys the hash of the call indexes (pptp_calls.c); it must be
+ * @seed keys the hash of the call indexes (core/calls.c); it must be
  * unpredictable to the peers (the kernel passes get_random_u32()).
  */
 void pptp_session_init(struct pptp_session *s, u32 seed);

@@ -29,7 +29,7 @@
  * Rewrites remembered per direction until acknowledged.  An endpoint has
  * only a few call messages in flight; a rewrite that finds the table
  * full cannot be repeated in a resend, and the caller must not let the
- * segment carrying it pass (pptp_conn.c fails the direction closed).
+ * segment carrying it pass (core/conn.c fails the direction closed).
  */
 #define PPTP_STREAM_REWRITES	16
 

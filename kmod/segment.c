@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What the pure connection inspector (pptp_conn.c) needs from the kernel:
+ * What the pure connection inspector (core/conn.c) needs from the kernel:
  * the segment's payload (read, and rewritten through the NAT helper so
  * TCP sequence adjustment stays right), translated IDs from the netns
  * table, GRE expectations and counters.  Every decision is made there.
