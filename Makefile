@@ -126,7 +126,7 @@ bench: install
 		--cwd $(TOP) -- selftests/bench_scale.sh
 
 # libFuzzer + ASan/UBSan run of the pure logic over whole control
-# connections (issue 6, fuzz/README.md).  Bounded: FUZZ_SECONDS (180);
+# connections (fuzz/README.md).  Bounded: FUZZ_SECONDS (180);
 # fails on any crash, sanitizer report or invariant/differential failure.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 180

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Adversarial control streams through a PAT router running pptp-alg
-# (issue 6).  A raw PNS (selftests/tools/pptp_raw.py) in the client
+# Adversarial control streams through a PAT router running pptp-alg.
+# A raw PNS (selftests/tools/pptp_raw.py) in the client
 # namespace replays hostile control connections to a raw PAC behind the
 # router: bad magic, lengths 0/1/11/65535, wrong lengths, truncated bodies,
 # unknown types, management packets, version 2 after a stop, duplicate

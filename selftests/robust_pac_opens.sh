@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The PAC opens the control connection (issue 6).  RFC 2637 lets either
+# The PAC opens the control connection.  RFC 2637 lets either
 # end send SCCRQ; roles must come from the messages, never from who sent
 # the SYN.  Topology: a PAC inside, behind the PAT router, opens TCP to a
 # PNS outside (the PAC is conntrack's ORIG side and its call IDs are the

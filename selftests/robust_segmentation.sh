@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Segmentation independence over real TCP (issue 6).  A raw PNS behind the
+# Segmentation independence over real TCP.  A raw PNS behind the
 # PAT router writes every control message in small pieces (TCP_NODELAY,
 # short sleeps: separate segments), and netem on both end hosts' egress
 # duplicates and reorders segments before they reach the router.  The call
