@@ -20,16 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 
-require_vm
-require_root
-require_cmd nft conntrack python3 modprobe
-((OURS)) && require_module
-
-TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
-RAW=$TOOLS/pptp_raw.py
-GRE=$TOOLS/gre_probe.py
-WORK=$(mktemp -d)
-defer "rm -rf '$WORK'"
+robust_init
 PNS_ID=4660	# 0x1234, the inside PNS's real call ID
 PAC_ID=20817	# 0x5151, the outside PAC's call ID
 

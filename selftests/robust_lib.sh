@@ -12,6 +12,20 @@
 OURS=1
 [[ ${PPTP_HELPER:-} == pptp ]] && OURS=0
 
+# robust_init: requirements of a robust_* test with raw peers, TOOLS RAW
+# GRE set to the tools, WORK a directory removed at exit.
+robust_init() {
+	require_vm
+	require_root
+	require_cmd nft conntrack python3 modprobe
+	((OURS)) && require_module
+	TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/tools" && pwd)
+	RAW=$TOOLS/pptp_raw.py
+	GRE=$TOOLS/gre_probe.py
+	WORK=$(mktemp -d)
+	defer "rm -rf '$WORK'"
+}
+
 robust_setup() {
 	if ((OURS)); then
 		modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null

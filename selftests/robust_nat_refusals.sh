@@ -20,16 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 
-require_vm
-require_root
-require_cmd nft conntrack python3 modprobe
-((OURS)) && require_module
-
-TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
-RAW=$TOOLS/pptp_raw.py
-GRE=$TOOLS/gre_probe.py
-WORK=$(mktemp -d)
-defer "rm -rf '$WORK'"
+robust_init
 B_ID=16962	# 0x4242, B's real call ID
 A_ID=8738	# 0x2222, A's first call
 
