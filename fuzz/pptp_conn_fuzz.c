@@ -373,7 +373,8 @@ static void check_session(struct conn *c)
 		CHECK(st->skip < PPTP_WIRE_MAX_MSG_LEN, "skip %u", st->skip);
 		CHECK(st->gaps < PPTP_STREAM_MAX_GAPS || st->lost, "gaps %u",
 		      st->gaps);
-		CHECK(st->nrw <= PPTP_STREAM_REWRITES, "rewrites %u", st->nrw);
+		CHECK(st->nrw <= st->rw_cap && st->nrw <= 4U * c->max_calls + 16,
+		      "rewrites %u of %u", st->nrw, st->rw_cap);
 	}
 }
 

@@ -77,8 +77,9 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	nf_conntrack_get(&ct->ct_general);
 	list_add_tail_rcu(&conn->node, &pn->conns);
 	WRITE_ONCE(pn->nconns, pn->nconns + 1);
-	spin_unlock_bh(&pn->conns_lock);
+	/* Under the lock the drain takes after setting pn->dying. */
 	pptp_alg_gc_schedule(pn);
+	spin_unlock_bh(&pn->conns_lock);
 	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_CREATED);
 
 	/*
@@ -98,7 +99,7 @@ static void pptp_alg_conn_free_rcu(struct rcu_head *head)
 	struct pptp_alg_conn *conn = container_of(head, struct pptp_alg_conn,
 						  rcu);
 
-	kfree(conn->pc.sess.calls);
+	pptp_alg_conn_free_tables(conn);
 	kmem_cache_free(pptp_alg_conn_cache, conn);
 }
 
@@ -123,6 +124,18 @@ static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 	pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_DESTROYED);
 	nf_ct_put(conn->ct);
 	call_rcu(&conn->rcu, pptp_alg_conn_free_rcu);
+}
+
+/*
+ * A payload segment that cannot be inspected (no state could be made, or
+ * the state is going): from behind source NAT its call IDs would leave
+ * untranslated, so it is dropped and TCP sends it again.
+ */
+static unsigned int pptp_alg_uninspected(const struct nf_conn *ct,
+					 unsigned int side, bool payload)
+{
+	return payload && side == PPTP_SIDE_ORIG && (ct->status & IPS_SRC_NAT) ?
+	       NF_DROP : NF_ACCEPT;
 }
 
 /* The helper's callback for every packet of a control connection. */
@@ -175,13 +188,13 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 		}
 		conn = pptp_alg_conn_create(pn, ct);
 		if (!conn)
-			return NF_ACCEPT;
+			return pptp_alg_uninspected(ct, side, payload);
 	}
 
 	spin_lock_bh(&conn->lock);
 	if (conn->dead) {
 		spin_unlock_bh(&conn->lock);
-		return NF_ACCEPT;
+		return pptp_alg_uninspected(ct, side, payload);
 	}
 	if (synack) {
 		pptp_conn_sync(&conn->pc, side, seq + 1);
@@ -215,8 +228,9 @@ static void pptp_alg_destroy(struct nf_conn *ct)
 
 /*
  * Claim @conn for a release that destroy() will not do (its helper was
- * detached, or the netns goes): false if destroy() has it.  The entry is
- * pinned while @conn is not dead; RCU read side held.
+ * detached, or the netns goes): false if destroy() has it.  conn->lock
+ * held and conn->dead false, so the entry is still pinned: its
+ * extensions are freed with it.
  */
 static bool pptp_alg_conn_take(struct pptp_alg_conn *conn)
 {
@@ -236,6 +250,26 @@ static bool pptp_alg_conn_detached(const struct pptp_alg_conn *conn)
 }
 
 /*
+ * Calls whose expectations have expired unused stop counting against the
+ * budget of calls waiting for GRE: a peer that answers calls and never
+ * sends GRE or clears them must not hold the budget forever.
+ */
+static void pptp_alg_conn_reclaim(struct pptp_alg_net *pn,
+				  struct pptp_alg_conn *conn, u32 now)
+{
+	u32 ttl = READ_ONCE(pn->tun.expect_timeout);
+	unsigned int i;
+
+	for (i = 0; conn->pending && i < conn->pc.sess.ncalls; i++) {
+		struct pptp_call *call = &conn->pc.sess.calls[i];
+
+		/* Expected after it started: its expectations are older. */
+		if ((call->flags & PPTP_CALLF_CHARGED) && now - call->start > ttl)
+			pptp_alg_budget_uncharge(pn, conn, call);
+	}
+}
+
+/*
  * A connection whose helper was detached gets no destroy() call: release
  * its state, translated IDs and GRE entries here instead of holding them
  * until the netns goes.  Runs while the netns has connections.
@@ -245,12 +279,18 @@ static void pptp_alg_gc(struct work_struct *work)
 	struct pptp_alg_net *pn = container_of(to_delayed_work(work),
 					       struct pptp_alg_net, gc);
 	struct pptp_alg_conn *conn;
+	u32 now = pptp_alg_now();
+	bool take;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(conn, &pn->conns, node) {
-		if (READ_ONCE(conn->dead) || !pptp_alg_conn_detached(conn))
-			continue;
-		if (pptp_alg_conn_take(conn)) {
+		spin_lock_bh(&conn->lock);
+		take = !conn->dead && pptp_alg_conn_detached(conn) &&
+		       pptp_alg_conn_take(conn);
+		if (!conn->dead && !take)
+			pptp_alg_conn_reclaim(pn, conn, now);
+		spin_unlock_bh(&conn->lock);
+		if (take) {
 			pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_DETACHED);
 			pptp_alg_conn_release(pn, conn);
 		}
@@ -264,6 +304,7 @@ void pptp_alg_gc_init(struct pptp_alg_net *pn)
 	INIT_DELAYED_WORK(&pn->gc, pptp_alg_gc);
 }
 
+/* Called with pn->conns_lock held or from the work itself. */
 void pptp_alg_gc_schedule(struct pptp_alg_net *pn)
 {
 	if (!READ_ONCE(pn->dying) && READ_ONCE(pn->nconns))
@@ -296,9 +337,13 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 {
 	struct nf_ct_iter_data iter = { .net = pn->net };
 	struct pptp_alg_conn *conn;
-	int tries;
+	unsigned int waits = 0;
+	bool take;
 
 	WRITE_ONCE(pn->dying, true);
+	/* No connection created from here on schedules the sweep again. */
+	spin_lock_bh(&pn->conns_lock);
+	spin_unlock_bh(&pn->conns_lock);
 	cancel_delayed_work_sync(&pn->gc);
 	synchronize_rcu();
 	nf_ct_iterate_cleanup_net(pptp_alg_kill_ours, &iter);
@@ -309,7 +354,7 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 	 * Left: connections whose helper ctnetlink detached (destroy never
 	 * comes for them), and ones whose destroy is running right now.
 	 */
-	for (tries = 0; tries < 1000;) {
+	for (;;) {
 		rcu_read_lock();
 		spin_lock_bh(&pn->conns_lock);
 		conn = list_first_entry_or_null(&pn->conns,
@@ -319,15 +364,18 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 			rcu_read_unlock();
 			break;
 		}
-		if (pptp_alg_conn_take(conn)) {
+		spin_lock_bh(&conn->lock);
+		take = !conn->dead && pptp_alg_conn_take(conn);
+		spin_unlock_bh(&conn->lock);
+		if (take) {
 			pptp_alg_conn_release(pn, conn);
 			rcu_read_unlock();
 			continue;
 		}
 		rcu_read_unlock();
 		/* destroy() owns it and unlinks it in a moment. */
+		WARN_ON_ONCE(++waits == 10000);
 		usleep_range(500, 1000);
-		tries++;
 	}
 	rcu_barrier();
 }

@@ -210,6 +210,7 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      enum ip_conntrack_info ctinfo);
 void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
 			   struct pptp_alg_conn *conn);
+void pptp_alg_conn_free_tables(struct pptp_alg_conn *conn);
 
 /* Ratelimited report of malformed input when log_invalid is set. */
 #define pptp_alg_log(pn, fmt, ...)					\

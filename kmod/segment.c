@@ -192,6 +192,12 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 	return NF_ACCEPT;
 }
 
+/* The tables of @conn's state, after its calls have ended. */
+void pptp_alg_conn_free_tables(struct pptp_alg_conn *conn)
+{
+	pptp_conn_free(&conn->pc, &pptp_alg_conn_ops.mem);
+}
+
 /* Every call of @conn ends (FIN, RST, destroy).  conn->lock held. */
 void pptp_alg_conn_end_all(struct pptp_alg_net *pn, struct pptp_alg_conn *conn)
 {

@@ -28,7 +28,7 @@ static void ct_free(void *p)
 	kfree(p);
 }
 
-static const struct pptp_calls_ops ct_ops = {
+static const struct pptp_mem_ops ct_ops = {
 	.alloc = ct_alloc,
 	.free = ct_free,
 };

@@ -43,12 +43,12 @@ static void test_free(void *p)
 	kfree(p);
 }
 
-static const struct pptp_calls_ops test_ops = {
+static const struct pptp_mem_ops test_ops = {
 	.alloc = test_alloc,
 	.free = test_free,
 };
 
-static const struct pptp_calls_ops fail_ops = {
+static const struct pptp_mem_ops fail_ops = {
 	.alloc = NULL,
 	.free = test_free,
 };

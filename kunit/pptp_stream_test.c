@@ -1281,6 +1281,18 @@ static void pptp_stream_test_replay_forged(struct kunit *test)
 	}
 }
 
+static enum pptp_stream_verdict feed_msg(struct sg *g, const struct conv *c,
+					 unsigned int i)
+{
+	return sg_feed(g, c->side[i], c->start[i], c->end[i] - c->start[i]);
+}
+
+/* Call ID field (bytes 12-13) of message @i as it was forwarded. */
+static u16 out_id(const struct sg *g, const struct conv *c, unsigned int i)
+{
+	return pptp_get16(g->out[c->side[i]] + c->start[i] + PPTP_OFF_CALL_ID);
+}
+
 static void ocrq_conv(struct conv *c, unsigned int n)
 {
 	unsigned int i;
@@ -1326,23 +1338,28 @@ static void pptp_stream_test_rewrites_until_acked(struct kunit *test)
 }
 
 /*
- * More unacknowledged rewrites than can be remembered: the segment that
- * would need one more fails the direction closed rather than leave a
- * resend of it to go out untranslated.
+ * More unacknowledged rewrites than can be remembered (4 per call the
+ * connection may hold, plus 16): from behind the NAT the segment that
+ * would need one more fails the side closed rather than leave a resend
+ * of it to go out untranslated.  Towards the inside it is rewritten and
+ * passes, only not remembered.
  */
 static void pptp_stream_test_rewrites_full(struct kunit *test)
 {
 	static struct conv c;
-	unsigned int i;
+	unsigned int i, limit;
 	struct sg *g;
 
-	ocrq_conv(&c, PPTP_STREAM_REWRITES + 1);
+	/* max_calls 1: 20 rewrites; the OCRQs past the first are zeroed. */
+	limit = 4 * 1 + 16;
+	ocrq_conv(&c, limit + 1);
 	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	g->max_calls = 1;
 	for (i = 0; i + 1 < c.n; i++)
 		KUNIT_ASSERT_EQ(test, sg_feed(g, c.side[i], c.start[i],
 					      c.end[i] - c.start[i]),
 				PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, g->rw_ok, PPTP_STREAM_REWRITES);
+	KUNIT_EXPECT_EQ(test, g->rw_ok, limit);
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[i],
 				      c.end[i] - c.start[i]),
 			PPTP_STREAM_REFUSE);
@@ -1353,6 +1370,25 @@ static void pptp_stream_test_rewrites_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[i],
 				      c.end[i] - c.start[i]),
 			PPTP_STREAM_REFUSE);
+	sg_done(g);
+
+	/* Towards the inside: WENs naming the call, one more than fits. */
+	memset(&c, 0, sizeof(c));
+	c.nat = true;
+	conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+	conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+	conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
+	conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001, SG_WIRE(0x1001, 1), 1);
+	for (i = 0; i < limit; i++)
+		conv_add(&c, REPLY, PPTP_MSG_WEN, 0, SG_WIRE(0x1001, 1), 0);
+	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	g->max_calls = 1;
+	for (i = 0; i < c.n; i++)
+		KUNIT_ASSERT_EQ(test, feed_msg(g, &c, i), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[REPLY].nrw, limit);
+	KUNIT_EXPECT_EQ(test, pptp_get16(g->out[REPLY] + c.start[c.n - 1] +
+					 PPTP_OFF_PEER_ID_NOTIFY), 0x1001);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
 	sg_done(g);
 }
 
@@ -1475,18 +1511,6 @@ static void pptp_stream_test_lost_repatch(struct kunit *test)
 }
 
 /* ------------------------------------------------ NAT translation policy */
-
-static enum pptp_stream_verdict feed_msg(struct sg *g, const struct conv *c,
-					 unsigned int i)
-{
-	return sg_feed(g, c->side[i], c->start[i], c->end[i] - c->start[i]);
-}
-
-/* Call ID field (bytes 12-13) of message @i as it was forwarded. */
-static u16 out_id(const struct sg *g, const struct conv *c, unsigned int i)
-{
-	return pptp_get16(g->out[c->side[i]] + c->start[i] + PPTP_OFF_CALL_ID);
-}
 
 /*
  * Behind the NAT, a request the machine refuses leaves with the
@@ -1646,6 +1670,67 @@ static void pptp_stream_test_nat_held_acked(struct kunit *test)
 		/* Judged: the acknowledged rewrite is forgotten now. */
 		sg_ack(g, !side, c.end[3]);
 		KUNIT_EXPECT_EQ(test, g->pc.dir[side].nrw, 0);
+		sg_done(g);
+	}
+}
+
+/*
+ * A held reply the machine then rejects (here: no call is waiting for it)
+ * had its translated ID leave with its head: the rest of it must not
+ * reach the peer, so the inside side fails closed and the ID goes back.
+ */
+static void pptp_stream_test_nat_held_rejected(struct kunit *test)
+{
+	static struct conv c;
+	struct sg *g;
+
+	memset(&c, 0, sizeof(c));
+	c.nat = true;
+	conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+	conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+	conv_add(&c, ORIG, PPTP_MSG_OCRP, 0x1001, 0x2001, 1);
+	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	feed_msg(g, &c, 0);
+	feed_msg(g, &c, 1);
+	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, c.start[2], 14),
+			PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, out_id(g, &c, 2), SG_WIRE(0x1001, 1));
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[2] + 14,
+				      c.end[2] - c.start[2] - 14),
+			PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, g->log[2].viol, PPTP_V_UNKNOWN_CALL);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 1);
+	KUNIT_EXPECT_EQ(test, g->reserved, 0);
+	sg_done(g);
+}
+
+/*
+ * A malformed message with a sane length is stepped over; from behind
+ * the NAT its bytes could still name a call to a lenient peer, with a
+ * real ID, so the inside side fails closed.  Without NAT it passes.
+ */
+static void pptp_stream_test_nat_malformed(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int nat;
+	struct sg *g;
+
+	for (nat = 0; nat < 2; nat++) {
+		memset(&c, 0, sizeof(c));
+		c.nat = nat;
+		conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+		conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+		conv_add(&c, ORIG, PPTP_MSG_CCRQ, 0x1001, 0, 0);
+		/* Message type 16: no such control message. */
+		pptp_put16(c.buf[ORIG] + c.start[2] + PPTP_WIRE_OFF_MSG_TYPE,
+			   16);
+		g = sg_new(test, nat, c.buf[ORIG], c.buf[REPLY]);
+		feed_msg(g, &c, 0);
+		feed_msg(g, &c, 1);
+		KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 2),
+				nat ? PPTP_STREAM_REFUSE : PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, g->bad[PPTP_PARSE_BAD_MSG_TYPE], 1);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], nat);
 		sg_done(g);
 	}
 }
@@ -2168,6 +2253,8 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_nat_no_free_id),
 	KUNIT_CASE(pptp_stream_test_nat_held_reply),
 	KUNIT_CASE(pptp_stream_test_nat_held_acked),
+	KUNIT_CASE(pptp_stream_test_nat_held_rejected),
+	KUNIT_CASE(pptp_stream_test_nat_malformed),
 	KUNIT_CASE(pptp_stream_test_nat_split_fails_closed),
 	KUNIT_CASE(pptp_stream_test_nat_write_fails),
 	KUNIT_CASE(pptp_stream_test_nat_uninspected),

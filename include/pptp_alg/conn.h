@@ -15,13 +15,14 @@
  *    which is never handed out as a translated ID.
  *  - Where neither can be written (a byte of the field already left in
  *    an earlier segment, a resend that differs from the first copy, the
- *    remembered rewrites full, a stream no longer parsed), the direction
- *    fails closed: that segment, its resends and every later payload
- *    segment of the direction are dropped.  Only that control connection
- *    is affected.
+ *    remembered rewrites full, a malformed message, a stream no longer
+ *    parsed), the inside side fails closed: that segment, its resends
+ *    and every later payload segment of that side are dropped.  Only
+ *    that control connection is affected.
  *  - An OCRP/ICRP cut by a segment boundary after its call-ID field but
  *    before its result code gets its translated ID reserved and written
- *    while held; the judgement adopts it or releases it.
+ *    while held; the judgement adopts it, gives it back for a refused
+ *    call, or fails the side closed for a message it rejects.
  */
 #ifndef PPTP_ALG_CONN_H
 #define PPTP_ALG_CONN_H
@@ -66,7 +67,7 @@ enum pptp_conn_event {
 
 struct pptp_conn_ops {
 	/* Memory of the call table (GFP_ATOMIC in the kernel). */
-	struct pptp_calls_ops mem;
+	struct pptp_mem_ops mem;
 	/* Copy @len bytes of the segment's payload from offset @off. */
 	int (*read)(void *ctx, unsigned int off, u8 *buf, unsigned int len);
 	/* Overwrite @len payload bytes at @off; false if that failed. */
@@ -129,7 +130,10 @@ void pptp_conn_end_call(struct pptp_conn *pc, int idx,
 void pptp_conn_end_all(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
 		       void *ctx);
 
-/* pptp_conn_end_all(), then free the call table. */
+/* Free the tables of a connection whose calls have all ended. */
+void pptp_conn_free(struct pptp_conn *pc, const struct pptp_mem_ops *mem);
+
+/* pptp_conn_end_all(), then pptp_conn_free(). */
 void pptp_conn_destroy(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
 		       void *ctx);
 

@@ -14,6 +14,7 @@
 #define PPTP_ALG_SESSION_H
 
 #include <linux/types.h>
+#include "mem.h"
 #include "msg.h"
 
 #define PPTP_SIDE_ORIG		0
@@ -56,15 +57,6 @@ struct pptp_call {
 	u8 flags;		/* PPTP_CALLF_* */
 	u8 reserved[3];
 	u32 start;		/* caller's clock (seconds) at creation */
-};
-
-/*
- * Allocation hooks, so the kernel uses GFP_ATOMIC and userspace malloc.
- * One buffer holds the call array and its lookup indexes (core/calls.c).
- */
-struct pptp_calls_ops {
-	void *(*alloc)(size_t size);
-	void (*free)(void *p);
 };
 
 /* Most calls one control connection can hold (index slots are u16). */
@@ -133,7 +125,7 @@ void pptp_session_init(struct pptp_session *s, u32 seed);
 
 /* Free the call array; the glue has torn every call down before. */
 void pptp_session_destroy(struct pptp_session *s,
-			  const struct pptp_calls_ops *ops);
+			  const struct pptp_mem_ops *ops);
 
 /*
  * Run one parsed message through the machine.  Never fails hard: illegal
@@ -149,7 +141,7 @@ void pptp_session_destroy(struct pptp_session *s,
  */
 void pptp_session_step(struct pptp_session *s, const struct pptp_msg *m,
 		       const struct pptp_step_in *in,
-		       const struct pptp_calls_ops *ops,
+		       const struct pptp_mem_ops *ops,
 		       struct pptp_step_out *out);
 
 /* Compute the NAT rewrite (if any) of message @m for call @idx. */
@@ -180,7 +172,7 @@ void pptp_calls_set_key(struct pptp_session *s, int idx,
 			enum pptp_call_key key, u16 id);
 /* Room for one more call: 0, or -ENOMEM (limit or allocation). */
 int pptp_calls_reserve(struct pptp_session *s, unsigned int max_calls,
-		       const struct pptp_calls_ops *ops);
+		       const struct pptp_mem_ops *ops);
 /* Append a zeroed call after pptp_calls_reserve(); its index. */
 int pptp_calls_add(struct pptp_session *s);
 

@@ -20,18 +20,18 @@
 #define PPTP_ALG_STREAM_H
 
 #include <linux/types.h>
+#include "mem.h"
 #include "msg.h"
 
 /* Consecutive refused segments before a direction is given up. */
 #define PPTP_STREAM_MAX_GAPS	32
 
 /*
- * Rewrites remembered per direction until acknowledged.  An endpoint has
- * only a few call messages in flight; a rewrite that finds the table
- * full cannot be repeated in a resend, and the caller must not let the
- * segment carrying it pass (core/conn.c fails the direction closed).
+ * Rewrites remembered per direction until acknowledged, in a table that
+ * starts at PPTP_STREAM_REWRITES_INIT entries and doubles up to the limit
+ * its caller gives (core/conn.c: a few per call the connection may hold).
  */
-#define PPTP_STREAM_REWRITES	16
+#define PPTP_STREAM_REWRITES_INIT	8
 
 struct pptp_stream_rewrite {
 	u32 seq;		/* sequence number of the field's first byte */
@@ -49,9 +49,10 @@ struct pptp_stream {
 	u8 gaps;		/* consecutive refused segments */
 	u8 hold_len;		/* head of the current message so far */
 	u8 refusing;		/* refuse_start/refuse_end valid */
-	u8 nrw;			/* live entries of rw[] */
 	u8 hold[PPTP_WIRE_DECIDE_LEN];
-	struct pptp_stream_rewrite rw[PPTP_STREAM_REWRITES];
+	u16 nrw;		/* live entries of rw[] */
+	u16 rw_cap;		/* allocated entries of rw[] */
+	struct pptp_stream_rewrite *rw;
 };
 
 enum pptp_stream_event {
@@ -101,10 +102,15 @@ void pptp_stream_sync(struct pptp_stream *st, u32 seq);
 
 /*
  * Remember that the 16-bit field at @seq goes out as @new_val; false when
- * PPTP_STREAM_REWRITES rewrites are already waiting for their ack.
+ * @limit rewrites are already waiting for their ack or the table cannot
+ * grow.
  */
 bool pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
-			      u16 new_val);
+			      u16 new_val, unsigned int limit,
+			      const struct pptp_mem_ops *mem);
+
+/* Free the table of remembered rewrites. */
+void pptp_stream_free(struct pptp_stream *st, const struct pptp_mem_ops *mem);
 
 /* Was the field at @seq rewritten (while its message was held)? */
 bool pptp_stream_rewritten_at(const struct pptp_stream *st, u32 seq);

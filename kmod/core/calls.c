@@ -185,7 +185,7 @@ static size_t pptp_calls_size(unsigned int cap)
 }
 
 int pptp_calls_reserve(struct pptp_session *s, unsigned int max_calls,
-		       const struct pptp_calls_ops *ops)
+		       const struct pptp_mem_ops *ops)
 {
 	struct pptp_call *old = s->calls;
 	unsigned int n;
@@ -226,7 +226,7 @@ int pptp_calls_add(struct pptp_session *s)
 }
 
 void pptp_session_destroy(struct pptp_session *s,
-			  const struct pptp_calls_ops *ops)
+			  const struct pptp_mem_ops *ops)
 {
 	if (s->calls && ops && ops->free)
 		ops->free(s->calls);

@@ -11,6 +11,14 @@
 
 #include "pptp_alg/conn.h"
 
+/*
+ * Rewrites one direction may have waiting for their acknowledgment: a
+ * few call messages per call the connection may hold, and some room for
+ * the rest.
+ */
+#define PPTP_CONN_REWRITES_PER_CALL	4
+#define PPTP_CONN_REWRITES_EXTRA	16
+
 /* One segment on its way through the walker. */
 struct pptp_conn_walk {
 	struct pptp_conn *pc;
@@ -103,8 +111,17 @@ static void pptp_conn_rewrite(struct pptp_conn_walk *w, int off, u16 old_val,
 			pptp_conn_fail_closed(w);
 		return;
 	}
-	if (!pptp_stream_note_rewrite(w->st, seq, old_val, new_val)) {
-		/* A resend of this segment could not be given the same bytes. */
+	if (!pptp_stream_note_rewrite(w->st, seq, old_val, new_val,
+				      PPTP_CONN_REWRITES_PER_CALL *
+				      w->in->max_calls +
+				      PPTP_CONN_REWRITES_EXTRA,
+				      &w->ops->mem) &&
+	    pptp_conn_outbound(w)) {
+		/*
+		 * A resend of this segment could not be given the same bytes.
+		 * (Towards the inside such a resend would only carry the
+		 * translated ID: it is rewritten now, not remembered.)
+		 */
 		pptp_conn_count(w, PPTP_CE_REWRITE_FAILED);
 		pptp_conn_fail_closed(w);
 		return;
@@ -287,10 +304,18 @@ static bool pptp_conn_message(void *ctx, const struct pptp_msg *m,
 		return false;
 	}
 
-	if (out.actions & PPTP_ACT_ALLOC_WIRE)
+	if (out.actions & PPTP_ACT_ALLOC_WIRE) {
 		pptp_conn_alloc_wire(w, m, msg_off, &in, &out, early);
-	else if (early)
+	} else if (early) {
+		/*
+		 * Its ID left with the head.  A refused call may give it
+		 * back; a message the machine rejects must not reach the
+		 * peer whole, or the peer could act on an ID given back.
+		 */
+		if (out.violation)
+			pptp_conn_fail_closed(w);
 		pptp_conn_early_release(pc, w->ops, w->ctx);
+	}
 
 	if (out.actions & PPTP_ACT_REWRITE)
 		pptp_conn_rewrite(w, msg_off + out.rw_off,
@@ -350,6 +375,12 @@ static void pptp_conn_malformed(void *ctx, enum pptp_parse r)
 		pptp_conn_early_release(w->pc, w->ops, w->ctx);
 	if (w->in->strict)
 		pptp_conn_strict_drop(w);
+	/*
+	 * Passed as it is, its bytes could still name a call to a lenient
+	 * peer, with an ID nothing translated.
+	 */
+	if (pptp_conn_outbound(w))
+		pptp_conn_fail_closed(w);
 }
 
 static void pptp_conn_event(void *ctx, enum pptp_stream_event ev)
@@ -455,9 +486,16 @@ void pptp_conn_end_all(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
 	pptp_conn_early_release(pc, ops, ctx);
 }
 
+void pptp_conn_free(struct pptp_conn *pc, const struct pptp_mem_ops *mem)
+{
+	pptp_session_destroy(&pc->sess, mem);
+	pptp_stream_free(&pc->dir[PPTP_SIDE_ORIG], mem);
+	pptp_stream_free(&pc->dir[PPTP_SIDE_REPLY], mem);
+}
+
 void pptp_conn_destroy(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
 		       void *ctx)
 {
 	pptp_conn_end_all(pc, ops, ctx);
-	pptp_session_destroy(&pc->sess, &ops->mem);
+	pptp_conn_free(pc, &ops->mem);
 }

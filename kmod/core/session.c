@@ -251,7 +251,7 @@ static void pptp_set_id(struct pptp_session *s, int idx, unsigned int side,
 /* OCRQ or ICRQ: the sender announces a new call with its own ID. */
 static int pptp_call_new(struct pptp_session *s, const struct pptp_msg *m,
 			 const struct pptp_step_in *in,
-			 const struct pptp_calls_ops *ops,
+			 const struct pptp_mem_ops *ops,
 			 struct pptp_step_out *out)
 {
 	unsigned int side = in->side;
@@ -300,7 +300,7 @@ static bool pptp_reply_id_dup(const struct pptp_session *s,
 
 static void pptp_call_step(struct pptp_session *s, const struct pptp_msg *m,
 			   const struct pptp_step_in *in,
-			   const struct pptp_calls_ops *ops,
+			   const struct pptp_mem_ops *ops,
 			   struct pptp_step_out *out)
 {
 	unsigned int side = in->side;
@@ -401,7 +401,7 @@ static void pptp_call_step(struct pptp_session *s, const struct pptp_msg *m,
 
 void pptp_session_step(struct pptp_session *s, const struct pptp_msg *m,
 		       const struct pptp_step_in *in,
-		       const struct pptp_calls_ops *ops,
+		       const struct pptp_mem_ops *ops,
 		       struct pptp_step_out *out)
 {
 	out->actions = 0;

@@ -24,17 +24,40 @@ void pptp_stream_sync(struct pptp_stream *st, u32 seq)
 }
 
 bool pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
-			      u16 new_val)
+			      u16 new_val, unsigned int limit,
+			      const struct pptp_mem_ops *mem)
 {
 	struct pptp_stream_rewrite *rw;
 
-	if (st->nrw >= PPTP_STREAM_REWRITES)
+	if (st->nrw >= limit)
 		return false;
+	if (st->nrw == st->rw_cap) {
+		unsigned int cap = st->rw_cap ? 2 * st->rw_cap :
+						PPTP_STREAM_REWRITES_INIT;
+
+		cap = min_t(unsigned int, cap, limit);
+		rw = mem->alloc(cap * sizeof(*rw));
+		if (!rw)
+			return false;
+		if (st->nrw)
+			memcpy(rw, st->rw, st->nrw * sizeof(*rw));
+		mem->free(st->rw);
+		st->rw = rw;
+		st->rw_cap = cap;
+	}
 	rw = &st->rw[st->nrw++];
 	rw->seq = seq;
 	rw->old_val = old_val;
 	rw->new_val = new_val;
 	return true;
+}
+
+void pptp_stream_free(struct pptp_stream *st, const struct pptp_mem_ops *mem)
+{
+	mem->free(st->rw);
+	st->rw = NULL;
+	st->nrw = 0;
+	st->rw_cap = 0;
 }
 
 bool pptp_stream_rewritten_at(const struct pptp_stream *st, u32 seq)
