@@ -46,7 +46,9 @@ collect() {
 skipped() { SELFTEST_EXCLUDE=${SELFTEST_SKIP:-} excluded "$1"; }
 
 excluded() {
-	local x
+	# Globs are matched against test names, not expanded as file names.
+	local - x
+	set -f
 	for x in ${SELFTEST_EXCLUDE:-}; do
 		# shellcheck disable=SC2053
 		[[ $1 == ${x%.sh} ]] && return 0
