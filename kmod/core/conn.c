@@ -358,6 +358,22 @@ static void pptp_conn_patch(void *ctx, unsigned int off, u8 val)
 		w->drop = true;
 }
 
+/*
+ * Bytes of this side that no judgement covers (a malformed message, a
+ * lost stream): a held reply adopts nothing, strict mode drops them, and
+ * from behind the NAT they could still name a call to a lenient peer
+ * with an ID nothing translated.
+ */
+static void pptp_conn_unjudged(struct pptp_conn_walk *w)
+{
+	if (w->in->side == PPTP_SIDE_ORIG)
+		pptp_conn_early_release(w->pc, w->ops, w->ctx);
+	if (w->in->strict)
+		pptp_conn_strict_drop(w);
+	if (pptp_conn_outbound(w))
+		pptp_conn_fail_closed(w);
+}
+
 static void pptp_conn_malformed(void *ctx, enum pptp_parse r)
 {
 	static const enum pptp_conn_event map[PPTP_PARSE_MAX] = {
@@ -370,17 +386,7 @@ static void pptp_conn_malformed(void *ctx, enum pptp_parse r)
 
 	if (r > PPTP_PARSE_NEED_MORE && r < PPTP_PARSE_MAX)
 		pptp_conn_count(w, map[r]);
-	/* A held reply that turned out malformed adopts nothing. */
-	if (w->in->side == PPTP_SIDE_ORIG)
-		pptp_conn_early_release(w->pc, w->ops, w->ctx);
-	if (w->in->strict)
-		pptp_conn_strict_drop(w);
-	/*
-	 * Passed as it is, its bytes could still name a call to a lenient
-	 * peer, with an ID nothing translated.
-	 */
-	if (pptp_conn_outbound(w))
-		pptp_conn_fail_closed(w);
+	pptp_conn_unjudged(w);
 }
 
 static void pptp_conn_event(void *ctx, enum pptp_stream_event ev)
@@ -407,13 +413,7 @@ static void pptp_conn_event(void *ctx, enum pptp_stream_event ev)
 		break;
 	case PPTP_STREAM_LOST:
 		pptp_conn_count(w, PPTP_CE_LOST);
-		if (w->in->side == PPTP_SIDE_ORIG)
-			pptp_conn_early_release(w->pc, w->ops, w->ctx);
-		if (w->in->strict)
-			pptp_conn_strict_drop(w);
-		/* Unparsed, the rest of this side could carry real IDs. */
-		if (pptp_conn_outbound(w))
-			pptp_conn_fail_closed(w);
+		pptp_conn_unjudged(w);
 		break;
 	case PPTP_STREAM_RESEND_DIFFERS:
 		/* A remembered rewrite cannot be repeated on other bytes. */
