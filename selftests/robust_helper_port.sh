@@ -12,15 +12,9 @@
 # and a raw PAC outside on port 11723.  Checks: the ruleset loads, the
 # call is tracked and translated, its GRE is expected.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/robust_lib.sh"
 
-require_vm
-require_root
-require_cmd nft conntrack python3 modprobe
-require_module
-
-RAW=$(cd "$(dirname "$0")/tools" && pwd)/pptp_raw.py
-WORK=$(mktemp -d)
-defer "rm -rf '$WORK'"
+robust_init
 PORT=11723
 PNS_ID=13107	# 0x3333
 

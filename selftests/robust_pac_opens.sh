@@ -20,14 +20,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 
-require_vm
-require_root
-require_cmd nft conntrack python3 modprobe
-require_module
-
-RAW=$(cd "$(dirname "$0")/tools" && pwd)/pptp_raw.py
-WORK=$(mktemp -d)
-defer "rm -rf '$WORK'"
+robust_init
 PAC_ID=24929	# 0x6161, the PAC's real call ID (ICRQ); OCRP uses +1
 PNS_ID=29041	# 0x7171, the PNS's call ID (ICRP); its OCRQ uses +1
 
