@@ -196,9 +196,11 @@ if [[ -n $m0 && -n $m1 ]]; then
 	check "Slab growth per connection ${per} B <= ${MAX_KB} kB" test "$per" -le $((MAX_KB * 1024))
 fi
 # The module's own share: one pptp_alg_conn object per connection, small.
+# Objects of earlier connections (TIME_WAIT) may be freed meanwhile: the
+# held ones are counted from the total, the growth bounds the rest.
 if [[ -n ${o0:-} && -n ${o1:-} ]]; then
-	check "one pptp_alg_conn per held connection" \
-		test $((o1 - o0)) -ge $((CONNS * 9 / 10)) -a $((o1 - o0)) -le $((CONNS + 64))
+	check "one pptp_alg_conn per held connection ($o0 -> $o1)" \
+		test "$o1" -ge "$CONNS" -a $((o1 - o0)) -le $((CONNS + 64))
 	check "pptp_alg_conn object <= 512 B" test "$(slab_objsize)" -le 512
 fi
 check "sessions_created +$(delta sessions_created) >= $CONNS" test "$(delta sessions_created)" -ge "$CONNS"
