@@ -32,6 +32,7 @@ SKIPPED=0
 FAILED_LOGS=()
 FAILED_STAGES=()
 TIMES=()		# "SECONDS KIND NAME" of each stage and test
+declare -A STAGE_FAILED	# stages counted as one failure each
 T0=$SECONDS
 
 rm -rf "$RES"
@@ -60,6 +61,7 @@ stage() {
 		say "$name: PASS ($((SECONDS - start))s)"
 	else
 		FAILED=$((FAILED + 1))
+		STAGE_FAILED[$name]=1
 		FAILED_LOGS+=("$RES/$name.log")
 		FAILED_STAGES+=("$name")
 		say "$name: FAIL rc=$rc ($((SECONDS - start))s), log $RES/$name.log"
@@ -90,14 +92,22 @@ count_lines() {
 	read -r p f s < <(summary_count "$RES/$name.log")
 	if [[ -z ${p:-} ]]; then
 		say "$name: no test counts ($what)"
-		FAILED=$((FAILED + 1))
-		FAILED_STAGES+=("$name(no counts)")
+		# A failed stage already counted once.
+		if [[ -z ${STAGE_FAILED[$name]:-} ]]; then
+			FAILED=$((FAILED + 1))
+			FAILED_STAGES+=("$name(no counts)")
+		fi
 		return
 	fi
 	say "$name: $p passed, $f failed, $s skipped ($what)"
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
 	SKIPPED=$((SKIPPED + s))
+	# The stage failed because cases did: they are its failures.
+	if ((f)) && [[ -n ${STAGE_FAILED[$name]:-} ]]; then
+		FAILED=$((FAILED - 1))
+		unset "STAGE_FAILED[$name]"
+	fi
 	if ((p == 0)); then
 		say "$name: FAIL: no case passed"
 		FAILED=$((FAILED + 1))
