@@ -47,13 +47,17 @@ ns_exec "$NS_S" python3 "$RAW" pac --bind 10.0.2.2 --port $PORT \
 	--log "$WORK/pac.log" >/dev/null 2>&1 &
 wait_listen "$NS_S" $PORT 30 || ksft_exit_fail "PAC did not start"
 timeout 60 ip netns exec "$NS_C" python3 "$RAW" pns --to 10.0.2.2 \
-	--port $PORT --call-id $PNS_ID --hold 3 >"$WORK/pns.out" 2>&1 &
+	--port $PORT --call-id $PNS_ID --hold 30 >"$WORK/pns.out" 2>&1 &
 wait_for 15 grep -q "^ocrp" "$WORK/pns.out" || log_fail "call not set up"
+# Held 30 s: a slow (debug) kernel must not see it cleared meanwhile.
+exp=$(ct_expect_list "$NS_R")
 calls=$(ns_exec "$NS_R" cat "$PROC_DIR/calls")
 printf '%s\n' "$calls" | sed 's/^/# calls: /'
 wire=$(awk '$2 == "OCRQ" { sub("own=", "", $3); print $3; exit }' "$WORK/pac.log")
 check "call tracked on tcp/$PORT" grep -q "pns_id=$PNS_ID .*state=ESTABLISHED" <<<"$calls"
 check "call ID translated on the wire ($wire)" test -n "$wire" -a "$wire" != "$PNS_ID"
-check "GRE expected for the call, both ways" test "$(ct_expect_list "$NS_R" | grep -Eci "gre|proto=47")" -eq 2
+printf '%s\n' "$exp" | sed 's/^/# expect: /'
+check "GRE expected for the call, both ways" \
+	test "$(grep -Eci "gre|proto=47" <<<"$exp")" -eq 2
 check "no kernel warnings" dmesg_check
 ksft_finish
