@@ -23,12 +23,15 @@ SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/core/*.c 
 
 .PHONY: all modules clean deps install sparse checkpatch check demo bench
 
-# KVER=6.12: Debian 13's 6.12, staged (private trixie apt index, dpkg -x,
-# trixie build root with gcc-14; cached in $(CACHE)) by
-# scripts/stage-6.12.sh and built from a copy of the sources into
-# build/6.12/ (the 6.1 objects in kmod/ are left alone).
-ifeq ($(KVER),6.12)
-K612 := 1
+# KVER=6.12 (trixie), 7.3 (trixie-backports) or 7.2 (sid): that suite's
+# newest kernel of the branch, staged (private apt index, dpkg -x, a build
+# root with the suite's gcc; cached in $(CACHE)) by scripts/stage-kernel.sh
+# and built from a copy of the sources into build/<alias>/ (the 6.1
+# objects in kmod/ are left alone).  `make stage KVER=... REFRESH=1`
+# moves to the suite's newest kernel.
+STAGED_ALIASES := 6.12 7.3 7.2 trixie trixie-backports sid
+ifneq ($(filter $(KVER),$(STAGED_ALIASES)),)
+STAGED := $(KVER)
 endif
 
 all: modules
@@ -36,9 +39,9 @@ all: modules
 deps:
 	@$(TOP)/scripts/deps.sh
 
-ifdef K612
+ifdef STAGED
 modules:
-	@$(TOP)/scripts/build-6.12.sh
+	@$(TOP)/scripts/build-kernel.sh $(STAGED)
 else
 modules: | deps-if-missing
 	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
@@ -49,10 +52,10 @@ endif
 deps-if-missing:
 	@[ -d "$(KDIR)" ] || $(TOP)/scripts/deps.sh
 
-ifdef K612
-# Into the staged 6.12 module tree (what the 6.12 guest boots with).
+ifdef STAGED
+# Into the staged kernel's module tree (what its guest boots with).
 install:
-	@$(TOP)/scripts/build-6.12.sh --install
+	@$(TOP)/scripts/build-kernel.sh --install $(STAGED)
 else
 install: modules
 	install -D -m 0644 $(TOP)/kmod/nf_pptp_alg.ko \
@@ -76,28 +79,28 @@ checkpatch:
 	$(CHECKPATCH) --no-tree --strict --terse --show-types -q \
 		--ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON -f $(TOP)/kmod/compat.h
 
-ifdef K612
+ifdef STAGED
 clean:
-	rm -rf $(TOP)/build/6.12
+	rm -rf $(TOP)/build/$(STAGED)
 else
 clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean
 	rm -f $(TOP)/.sparse.log
 endif
 
-# Stage Debian 13's 6.12 kernel and the trixie build root (cached).
-.PHONY: stage-612 check-612 deb
-stage-612:
-	@$(TOP)/scripts/stage-6.12.sh
+# Stage a newer Debian kernel and its build root (cached): KVER=<alias>.
+.PHONY: stage check-kernel deb
+stage:
+	@$(TOP)/scripts/stage-kernel.sh $(if $(REFRESH),--refresh) $(STAGED)
 
-# The guest selftests on 6.12 (build, boot the staged kernel, run_all.sh);
-# ends with "N passed, N failed".  TESTS= filters as for run_all.sh.
-check-612:
-	@$(TOP)/scripts/check-612.sh
+# The guest selftests on a staged kernel (build, boot it, run_all.sh);
+# ends with "N passed, N failed, N skipped".  TESTS= filters.
+check-kernel:
+	@$(TOP)/scripts/check-kernel.sh $(STAGED)
 
 # pptp-alg-dkms_<version>_all.deb in build/ (version: packaging/VERSION).
 deb:
-	@$(TOP)/scripts/mkdeb.sh $(TOP)/build
+	@$(TOP)/packaging/mkdeb.sh $(TOP)/build
 
 # Full verification (what CI runs via .ci/run): deps, W=1 build, sparse,
 # checkpatch, host unit tests, install, guest selftests, dmesg scan.
@@ -116,14 +119,14 @@ demo:
 # call setup/teardown rate and memory per call, for this module and for
 # mainline nf_conntrack_pptp, in one guest session.  Not part of `check`.
 # Knobs: PPTP_BENCH_NS, PPTP_BENCH_RUNS, PPTP_BENCH_SECS, ... (see
-# selftests/bench_scale.sh); vm-run forwards PPTP_* into the guest.
+# bench/bench_scale.sh); vm-run forwards PPTP_* into the guest.
 BENCH_TIMEOUT ?= 1800
 BENCH_CALLID_BASE ?= 96ec6b2^
 bench: install
 	BASE=$(BENCH_CALLID_BASE) $(TOP)/bench/callid.sh
 	$(MAKE) -C $(TOP)/selftests/tools bench-tools
 	$(TOP)/scripts/vm-run.sh --timeout $(BENCH_TIMEOUT) --mem 2048 --smp 2 \
-		--cwd $(TOP) -- selftests/bench_scale.sh
+		--cwd $(TOP) -- bench/bench_scale.sh
 
 # libFuzzer + ASan/UBSan run of the pure logic over whole control
 # connections (fuzz/README.md).  Bounded: FUZZ_SECONDS (180);

@@ -8,7 +8,7 @@
 [[ ${BASH_SOURCE[0]} == "$0" ]] && exit 4
 
 # PPTP_HELPER=pptp runs the same scenario on mainline's nf_conntrack_pptp
-# (selftests/diff_mainline.sh); OURS is then 0 and our counters are absent.
+# (bench/diff_mainline.sh); OURS is then 0 and our counters are absent.
 OURS=1
 [[ ${PPTP_HELPER:-} == pptp ]] && OURS=0
 

@@ -6,7 +6,7 @@
 # mainline nf_conntrack_pptp + nf_nat_pptp ("pptp"), in one guest session.
 #
 # Run with `make bench` (host), which builds selftests/tools and boots the
-# guest; or in the guest: selftests/bench_scale.sh.  Not part of `make check`.
+# guest; or in the guest: bench/bench_scale.sh.  Not part of `make check`.
 #
 #   client 10.48.66.106/24 -- c0 | r0 10.48.66.47 ROUTER 192.168.201.1 r1 | s0 -- server 192.168.201.25/24
 #   router: nft prerouting `tcp dport 1723 ct helper set`, masquerade out r1
@@ -30,10 +30,10 @@
 # the oldest entry); at the largest N the first call is blasted too.
 # Mainline tracks one call per control connection, so it gets one
 # connection per call.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../selftests/lib.sh"
 
 TEST_NAME=bench_scale
-TOOLS=${PPTP_BENCH_TOOLS:-$(cd "$(dirname "$0")" && pwd)/tools/build}
+TOOLS=${PPTP_BENCH_TOOLS:-$(cd "$(dirname "$0")/../selftests" && pwd)/tools/build}
 NS_LIST=${PPTP_BENCH_NS:-"1 100 1000 10000"}
 RUNS=${PPTP_BENCH_RUNS:-3}
 SECS=${PPTP_BENCH_SECS:-3}

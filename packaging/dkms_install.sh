@@ -2,38 +2,36 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # DKMS package, installed the way an operator would, on a root that is not
-# this machine's own, for a kernel that is not the host's:
+# this machine's own, for a kernel that is not the host's (ALIAS: 6.12,
+# the default, or 7.3):
 #
-#   root   = overlayfs: upper on a tmpfs, lowers = the trixie build root
-#            (gcc-14, linux-headers-6.12, dkms) and the staged 6.12 image
-#            tree (kernel modules), both from scripts/stage-6.12.sh.  The
-#            cached roots are never written.
+#   root   = overlayfs: upper on a tmpfs, lowers = the suite's build root
+#            (its gcc, the kernel's headers, dkms) and the staged kernel's
+#            image tree (kernel modules), both from
+#            scripts/stage-kernel.sh.  The cached roots are never written.
 #   1. `apt-get install ./pptp-alg-dkms_<v>_all.deb` in that root: DKMS
-#      builds nf_pptp_alg for 6.12 and installs it in updates/dkms;
-#   2. boot the 6.12 guest with that root's /lib/modules: `modprobe
+#      builds nf_pptp_alg for that kernel and installs it in updates/dkms;
+#   2. boot that kernel in the guest with the root's /lib/modules: `modprobe
 #      nf_pptp_alg` loads the DKMS-built module (modinfo filename checked),
 #      its sysctls and /proc files appear, `modprobe -r` unloads it;
 #   3. `apt-get remove pptp-alg-dkms`: the module file and the DKMS entry
 #      are gone; a second boot shows `modprobe nf_pptp_alg` now fails.
 #
-# HOST-side test (it builds roots and boots guests itself): inside the
-# test guest (run_all.sh) it reports SKIP.  Run: selftests/dkms_install.sh
-# on the host.  Prints TAP-ish lines and "N passed, N failed".
+# Runs on the host (it builds roots and boots guests itself):
+# packaging/dkms_install.sh [ALIAS].  Prints TAP-ish lines and
+# "N passed, N failed".
 # env: PPTP_DKMS_DEB  package to test (default: `make deb` output)
 set -u
 set -o pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${PPTP_ALG_CACHE:-/var/cache/pptp-alg}
-KSFT_SKIP=4
 PASS=0
 FAIL=0
 
-if [[ -n ${PPTP_ALG_IN_VM:-} ]]; then
-	echo "# dkms_install: host-side test (builds a root, boots guests): SKIP in the guest"
-	exit $KSFT_SKIP
-fi
-((EUID == 0)) || { echo "# dkms_install: needs root: SKIP"; exit $KSFT_SKIP; }
+ALIAS=${1:-6.12}
+[[ -z ${PPTP_ALG_IN_VM:-} ]] || { echo "# dkms_install: runs on the host"; exit 2; }
+((EUID == 0)) || { echo "# dkms_install: needs root"; exit 2; }
 
 ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
 nok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
@@ -45,10 +43,9 @@ finish() {
 }
 
 # ------------------------------------------------------------ inputs
-"$TOP/scripts/stage-6.12.sh" --quiet >/dev/null || { nok "stage 6.12"; finish; }
-# shellcheck disable=SC1091
-. "$CACHE/k612/current"
-DEB=${PPTP_DKMS_DEB:-$("$TOP/scripts/mkdeb.sh" "$TOP/build" 2>/dev/null)}
+env=$("$TOP/scripts/stage-kernel.sh" --quiet "$ALIAS") || { nok "stage $ALIAS"; finish; }
+eval "$env"
+DEB=${PPTP_DKMS_DEB:-$("$TOP/packaging/mkdeb.sh" "$TOP/build" 2>/dev/null)}
 [[ -f $DEB ]] || { nok "make deb"; finish; }
 ok "package $(basename "$DEB")"
 VERSION=$(dpkg-deb -f "$DEB" Version)
@@ -56,7 +53,7 @@ VERSION=$(dpkg-deb -f "$DEB" Version)
 # ------------------------------------------------------------ the root
 # Under the cache, not /tmp: the guest sees the host root over 9p but has
 # its own tmpfs on /tmp.
-T=$CACHE/dkms-test
+T=$CACHE/dkms-test-$ALIAS
 MERGED=$T/root
 cleanup() {
 	umount -l "$MERGED" 2>/dev/null
@@ -68,13 +65,13 @@ mkdir -p "$T/rw" "$MERGED" || { nok "mkdir $T"; finish; }
 mount -t tmpfs -o mode=0755,size=2g tmpfs "$T/rw" || { nok "tmpfs upper"; finish; }
 mkdir -p "$T/rw/upper" "$T/rw/work"
 mount -t overlay overlay \
-	-o "lowerdir=$K612_ROOT:$K612_TREE,upperdir=$T/rw/upper,workdir=$T/rw/work" \
+	-o "lowerdir=$STAGED_ROOT:$STAGED_TREE,upperdir=$T/rw/upper,workdir=$T/rw/work" \
 	"$MERGED" || { nok "overlay root"; finish; }
-KMODS=$MERGED/usr/lib/modules/$K612_KVER
-# The staged tree may hold the `make install KVER=6.12` module; this root
+KMODS=$MERGED/usr/lib/modules/$STAGED_KVER
+# The staged tree may hold the `make install KVER=<alias>` module; this root
 # must only ever have the DKMS one.
 rm -f "$KMODS/updates/nf_pptp_alg.ko"
-depmod -b "$MERGED/usr" "$K612_KVER" || { nok "depmod"; finish; }
+depmod -b "$MERGED/usr" "$STAGED_KVER" || { nok "depmod"; finish; }
 cp "$DEB" "$MERGED/root/" || { nok "copy deb"; finish; }
 
 # Commands in the root, with /dev and /proc bound for this call only.
@@ -94,7 +91,7 @@ in_root() {
 LOG=$T/log
 mkdir -p "$LOG"
 deb=/root/$(basename "$DEB")
-# Every dependency (dkms, headers, gcc-14) is in the root already, so
+# Every dependency (dkms, headers, gcc) is in the root already, so
 # apt needs no network or index for the local package.
 if in_root apt-get install -y "$deb" >"$LOG/install.log" 2>&1; then
 	ok "apt-get install ./$(basename "$DEB")"
@@ -103,17 +100,17 @@ else
 	tail -n 30 "$LOG/install.log" | sed 's/^/# /'
 fi
 ko=$(ls "$KMODS"/updates/dkms/nf_pptp_alg.ko* 2>/dev/null | head -n1)
-check "DKMS built and installed updates/dkms/nf_pptp_alg.ko for $K612_KVER" test -n "$ko"
+check "DKMS built and installed updates/dkms/nf_pptp_alg.ko for $STAGED_KVER" test -n "$ko"
 in_root dkms status >"$LOG/status-installed.txt" 2>&1
-check "dkms status: pptp-alg/$VERSION installed for $K612_KVER" \
-	grep -q "pptp-alg/$VERSION, $K612_KVER, .*installed" "$LOG/status-installed.txt"
+check "dkms status: pptp-alg/$VERSION installed for $STAGED_KVER" \
+	grep -q "pptp-alg/$VERSION, $STAGED_KVER, .*installed" "$LOG/status-installed.txt"
 check "/usr/src/pptp-alg-$VERSION/dkms.conf" test -f "$MERGED/usr/src/pptp-alg-$VERSION/dkms.conf"
 
 host_khz=$(awk -F: '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
 clock="tsc=unstable clocksource=hpet"
 [[ -n $host_khz && $host_khz -gt 100000 ]] && clock="tsc_early_khz=$host_khz"
 guest() {
-	VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --kernel "$K612_VMLINUZ" \
+	VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --kernel "$STAGED_VMLINUZ" \
 		--modules "$MERGED/usr/lib/modules" --append "$clock" \
 		--timeout 600 --cwd "$TOP" -- "$@"
 }
@@ -129,7 +126,7 @@ test -r /proc/net/nf_pptp_alg/stats || exit 15
 modprobe -r nf_pptp_alg || exit 16
 exit 0' >"$LOG/guest-load.log" 2>&1
 rc=$?
-check "6.12 guest: modprobe nf_pptp_alg loads the DKMS module (rc $rc)" test "$rc" = 0
+check "$ALIAS guest: modprobe nf_pptp_alg loads the DKMS module (rc $rc)" test "$rc" = 0
 ((rc == 0)) || tail -n 25 "$LOG/guest-load.log" | sed 's/^/# /'
 
 # ------------------------------------------------------------ remove it
@@ -147,6 +144,6 @@ check "sources removed" test ! -e "$MERGED/usr/src/pptp-alg-$VERSION/dkms.conf"
 guest 'uname -r; if modprobe nf_pptp_alg; then echo "still loadable"; exit 21; fi; exit 0' \
 	>"$LOG/guest-removed.log" 2>&1
 rc=$?
-check "6.12 guest: modprobe nf_pptp_alg fails after removal (rc $rc)" test "$rc" = 0
+check "$ALIAS guest: modprobe nf_pptp_alg fails after removal (rc $rc)" test "$rc" = 0
 ((rc == 0)) || tail -n 15 "$LOG/guest-removed.log" | sed 's/^/# /'
 finish

@@ -6,7 +6,7 @@
 # to DKMS, example modules-load.d/modprobe.d/sysctl.d files) with plain
 # dpkg-deb: no debhelper needed.
 #
-# usage: scripts/mkdeb.sh [OUTDIR]   (default build/) -> prints the .deb path
+# usage: packaging/mkdeb.sh [OUTDIR]   (default build/) -> prints the .deb path
 # env: PPTP_ALG_VERSION  package version (default: packaging/VERSION)
 set -u
 set -o pipefail
@@ -34,12 +34,7 @@ mkdir -p "$SRC" "$DOC/examples" "$R/DEBIAN" "$R/usr/share/$DEB" || die "mkdir"
 
 # Module sources only (no objects, no generated *.mod.c).
 rsync -a --prune-empty-dirs \
-	--exclude='/kmod/*.mod.c' --include='/Kbuild' --include='/kmod/' \
-	--include='/kmod/Kbuild' --include='/kmod/*.c' --include='/kmod/*.h' \
-	--include='/kmod/core/' --include='/kmod/core/*.c' \
-	--include='/kmod/core/sources.mk' \
-	--include='/include/***' \
-	--exclude='*.o' --exclude='*.cmd' --exclude='*' \
+	--filter="merge $TOP/packaging/module-sources.rsync" \
 	"$TOP/" "$SRC/" || die "copying sources"
 [[ -f $SRC/kmod/main.c && -f $SRC/Kbuild ]] || die "sources incomplete"
 install -m 0644 "$PKG/Makefile.dkms" "$SRC/Makefile"

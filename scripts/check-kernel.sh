@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The guest selftest suite on Debian 13's 6.12 kernel: stage the kernel and
-# the trixie build root (cached), build the module with gcc-14 W=1 into
-# build/6.12/, install it into the staged module tree, boot the staged
-# kernel in the QEMU guest (host userspace, staged /lib/modules) and run
-# selftests/run_all.sh there; then scan the guest's kernel log.
+# The guest selftest suite on a staged Debian kernel (6.12, 7.3, 7.2):
+# stage the kernel and its suite's build root (cached), build the module
+# with that suite's gcc, W=1, into build/<alias>/, install it into the
+# staged module tree, boot the staged kernel in the QEMU guest (host
+# userspace, staged /lib/modules) and run selftests/run_all.sh there; then
+# scan the guest's kernel log.
 #
-# usage: scripts/check-612.sh [TEST...]   (default: $TESTS, else every test)
-# env: PPTP_CHECK_612_DIR  results (default ${TMPDIR:-/tmp}/pptp-alg-check-612)
+# usage: scripts/check-kernel.sh ALIAS [TEST...]
+#   (default tests: $TESTS, else every test)
+# env: PPTP_CHECK_KERNEL_DIR results (default
+#                           ${TMPDIR:-/tmp}/pptp-alg-check-<alias>)
 #      PPTP_CHECK_VM_TIMEOUT guest timeout in seconds (default 2700)
 # Last line: "N passed, N failed, N skipped" over the selftests; a failed
 # stage (build, guest, kernel-log scan) adds one failure, a passed one
@@ -19,14 +22,16 @@ set -o pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=results.sh
 . "$TOP/scripts/results.sh"
-RES=${PPTP_CHECK_612_DIR:-${TMPDIR:-/tmp}/pptp-alg-check-612}
+ALIAS=${1:?usage: $0 ALIAS [TEST...]}
+shift
+RES=${PPTP_CHECK_KERNEL_DIR:-${TMPDIR:-/tmp}/pptp-alg-check-$ALIAS}
 VM_TIMEOUT=${PPTP_CHECK_VM_TIMEOUT:-2700}
 PASSED=0
 FAILED=0
 SKIPPED=0
 T0=$SECONDS
 
-say() { printf '== 6.12: %s\n' "$*"; }
+say() { printf '== %s: %s\n' "$ALIAS" "$*"; }
 finish() {
 	say "total time $((SECONDS - T0))s, logs in $RES"
 	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
@@ -38,7 +43,7 @@ rm -rf "$RES"
 mkdir -p "$RES" || exit 1
 
 start=$SECONDS
-if "$TOP/scripts/build-6.12.sh" --install >"$RES/build.log" 2>&1; then
+if "$TOP/scripts/build-kernel.sh" --install "$ALIAS" >"$RES/build.log" 2>&1; then
 	say "build: PASS ($((SECONDS - start))s)"
 else
 	FAILED=$((FAILED + 1))
@@ -46,12 +51,11 @@ else
 	tail -n 30 "$RES/build.log" | sed 's/^/    /'
 	finish
 fi
-# shellcheck disable=SC1091
-. "$TOP/build/6.12/env"
+eval "$("$TOP/scripts/stage-kernel.sh" --quiet "$ALIAS")"
 
 tests=("$@")
-# Under TCG the guest's TSC runs at the host's TSC rate.  6.12's fast PIT
-# calibration often fails there and its slow one lands on a fraction of
+# Under TCG the guest's TSC runs at the host's TSC rate.  6.12's (and
+# later kernels') fast PIT calibration often fails there and its slow one lands on a fraction of
 # the real rate ("PIT calibration deviates from HPET"): the guest clock
 # then runs many times too fast, selftest timeouts fire early and RCU
 # stall / soft-lockup reports follow.  Tell it the host's rate instead;
@@ -63,12 +67,12 @@ else
 	VM_CLOCK=${PPTP_VM_CLOCK-tsc=unstable clocksource=hpet}
 fi
 start=$SECONDS
-VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --kernel "$K612_VMLINUZ" \
-	--modules "$K612_MODDIR" --append "$VM_CLOCK" --timeout "$VM_TIMEOUT" \
+VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --kernel "$STAGED_VMLINUZ" \
+	--modules "$STAGED_MODDIR" --append "$VM_CLOCK" --timeout "$VM_TIMEOUT" \
 	--results "$RES/guest" --log "$RES/console.log" --cwd "$TOP" \
 	-- selftests/run_all.sh "${tests[@]}" >"$RES/guest.log" 2>&1
 rc=$?
-say "guest ($K612_KVER): vm-run exited $rc ($((SECONDS - start))s), console $RES/console.log"
+say "guest ($STAGED_KVER): vm-run exited $rc ($((SECONDS - start))s), console $RES/console.log"
 ((rc == 124 || rc == 125)) && FAILED=$((FAILED + 1))
 
 tap=$RES/guest/selftests/results.tap

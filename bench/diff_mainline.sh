@@ -7,11 +7,11 @@
 # nf_pptp_alg) and once with mainline (PPTP_HELPER=pptp, nf_conntrack_pptp
 # + nf_nat_pptp) and prints the results side by side.
 #
-# usage (in the guest): selftests/diff_mainline.sh [TEST...]
+# usage (in the guest): bench/diff_mainline.sh [TEST...]
 #   default tests: $DIFF_TESTS or scenarios 1-4 plus same-call-ID and teardown.
 # timeout: 1800
 set -u
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../selftests" && pwd)
 DEFAULT="pptp_pat_basic pptp_pat_ten_clients pptp_dnat_server_inside pptp_negative_no_helper pptp_pat_same_callid pptp_teardown"
 # shellcheck disable=SC2206
 TESTS_LIST=(${@:-${DIFF_TESTS:-$DEFAULT}})
