@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Every difference between the kernels nf_pptp_alg supports lives here.
- * Supported: Debian 12's 6.1 and Debian 13's 6.12 (6.6 branches untested).
+ * Supported: Debian 12's 6.1, Debian 13's 6.12, trixie-backports' 7.3
+ * and sid's 7.2 (6.6 branches untested).  Where a stable update carries an
+ * API change back, Kbuild probes the headers rather than trusting versions.
  */
 #ifndef PPTP_ALG_COMPAT_H
 #define PPTP_ALG_COMPAT_H
@@ -10,6 +12,7 @@
 #include <net/net_namespace.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_expect.h>
+#include <net/netfilter/nf_conntrack_helper.h>
 #include <net/netfilter/nf_conntrack_timeout.h>
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
@@ -54,6 +57,76 @@ static inline void pptp_alg_ct_refresh(struct nf_conn *ct, u32 extra_jiffies)
 	nf_ct_refresh(ct, extra_jiffies);
 #else
 	nf_ct_refresh(ct, NULL, extra_jiffies);
+#endif
+}
+
+/* Helpers lost their port (by-port autoassignment) in 7.3. */
+static inline void
+pptp_alg_helper_init(struct nf_conntrack_helper *h, const char *name,
+		     u16 port, const struct nf_conntrack_expect_policy *pol,
+		     int (*help)(struct sk_buff *skb, unsigned int protoff,
+				 struct nf_conn *ct,
+				 enum ip_conntrack_info ctinfo))
+{
+#ifdef PPTP_ALG_HELPER_HAS_PORT
+	nf_ct_helper_init(h, AF_INET, IPPROTO_TCP, name, port, port, 0, pol, 0,
+			  help, NULL, THIS_MODULE);
+#else
+	nf_ct_helper_init(h, AF_INET, IPPROTO_TCP, name, pol, 0, help, NULL,
+			  THIS_MODULE);
+#endif
+}
+
+/*
+ * Since 7.2 the kernel registers a copy of @tmpl, returned in @live: the
+ * entries point at the copy and hold a reference on it, so it outlives
+ * unregistration, and unregistration no longer detaches it from them.
+ * Older kernels register @tmpl itself and detach it on unregistration.
+ */
+static inline int pptp_alg_helper_add(struct nf_conntrack_helper *tmpl,
+				      struct nf_conntrack_helper **live)
+{
+#ifdef PPTP_ALG_HELPER_COPIED
+	return nf_conntrack_helper_register(tmpl, live);
+#else
+	int err = nf_conntrack_helper_register(tmpl);
+
+	if (!err)
+		*live = tmpl;
+	return err;
+#endif
+}
+
+#ifdef PPTP_ALG_HELPER_COPIED
+static inline int pptp_alg_helper_detach(struct nf_conn *ct, void *data)
+{
+	struct nf_conntrack_helper *h = data;
+	struct nf_conn_help *help = nfct_help(ct);
+
+	if (help && rcu_dereference_raw(help->helper) == h) {
+		RCU_INIT_POINTER(help->helper, NULL);
+		if (refcount_dec_and_test(&h->ct_refcnt))
+			kfree_rcu(h, rcu);
+	}
+	return 0;
+}
+#endif
+
+/*
+ * The copy's destroy() is this module's code: every entry still pointing
+ * at it is detached before the module text goes.  Our own reference keeps
+ * the copy (and so its address) alive until that walk is over.
+ */
+static inline void pptp_alg_helper_del(struct nf_conntrack_helper *live)
+{
+#ifdef PPTP_ALG_HELPER_COPIED
+	refcount_inc(&live->ct_refcnt);
+	nf_conntrack_helper_unregister(live);
+	nf_ct_iterate_destroy(pptp_alg_helper_detach, live);
+	if (refcount_dec_and_test(&live->ct_refcnt))
+		kfree_rcu(live, rcu);
+#else
+	nf_conntrack_helper_unregister(live);
 #endif
 }
 

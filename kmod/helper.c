@@ -19,6 +19,8 @@
 
 static struct kmem_cache *pptp_alg_conn_cache __read_mostly;
 static struct nf_conntrack_helper pptp_alg_helper __read_mostly;
+/* What the entries point at: pptp_alg_helper or the kernel's copy of it. */
+static struct nf_conntrack_helper *pptp_alg_helper_live __read_mostly;
 
 /*
  * One class; the core counts pending expectations per class in a u8, so
@@ -35,7 +37,7 @@ static bool pptp_alg_unloading __read_mostly;
 
 static bool pptp_alg_is_our_helper(const struct nf_conntrack_helper *h)
 {
-	return h == &pptp_alg_helper;
+	return h == READ_ONCE(pptp_alg_helper_live);
 }
 
 static_assert(sizeof(struct pptp_alg_help) <=
@@ -383,16 +385,13 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 int pptp_alg_helper_register(void)
 {
 	/*
-	 * The port only matters to the kernel's by-port autoassignment
-	 * (off by default since 4.7) and to the clash check against
-	 * mainline's helper on the same tuple.
+	 * The port only matters, where the kernel still has one, to its
+	 * by-port autoassignment (off by default since 4.7).
 	 */
-	nf_ct_helper_init(&pptp_alg_helper, AF_INET, IPPROTO_TCP,
-			  PPTP_ALG_NAME, PPTP_WIRE_PORT, PPTP_WIRE_PORT, 0,
-			  &pptp_alg_exp_policy, 0, pptp_alg_ctrl_packet, NULL,
-			  THIS_MODULE);
+	pptp_alg_helper_init(&pptp_alg_helper, PPTP_ALG_NAME, PPTP_WIRE_PORT,
+			     &pptp_alg_exp_policy, pptp_alg_ctrl_packet);
 	pptp_alg_helper.destroy = pptp_alg_destroy;
-	return nf_conntrack_helper_register(&pptp_alg_helper);
+	return pptp_alg_helper_add(&pptp_alg_helper, &pptp_alg_helper_live);
 }
 
 /*
@@ -408,7 +407,7 @@ void pptp_alg_helper_quiesce(void)
 
 void pptp_alg_helper_unregister(void)
 {
-	nf_conntrack_helper_unregister(&pptp_alg_helper);
+	pptp_alg_helper_del(pptp_alg_helper_live);
 }
 
 int pptp_alg_conn_cache_init(void)
