@@ -49,9 +49,8 @@ class Conv:
     def __init__(self, nat):
         self.nat = nat
         self.msgs = []          # (side, type, own, peer, res)
-        self.nwire = 0
 
-    def wire(self, n, real):
+    def nat_id(self, n, real):
         """ID the REPLY side sees for ORIG's n-th allocated call ID."""
         return n if self.nat else real
 
@@ -63,8 +62,8 @@ class Conv:
 def conv_outgoing(nat):
     c = Conv(nat)
     c.add(O, SCCRQ).add(R, SCCRP)
-    c.add(O, OCRQ, 0x1001).add(R, OCRP, 0x2001, c.wire(1, 0x1001))
-    c.add(O, SLI, 0, 0x2001).add(R, WEN, 0, c.wire(1, 0x1001))
+    c.add(O, OCRQ, 0x1001).add(R, OCRP, 0x2001, c.nat_id(1, 0x1001))
+    c.add(O, SLI, 0, 0x2001).add(R, WEN, 0, c.nat_id(1, 0x1001))
     c.add(O, ECHORQ).add(R, ECHORP)
     c.add(O, CCRQ, 0x1001).add(R, CDN, 0x2001)
     c.add(O, STOPCCRQ).add(R, STOPCCRP)
@@ -75,10 +74,10 @@ def conv_incoming(nat):
     c = Conv(nat)
     c.add(R, SCCRQ).add(O, SCCRP)
     c.add(R, ICRQ, 0x3001).add(O, ICRP, 0x1001, 0x3001)
-    c.add(R, ICCN, 0, c.wire(1, 0x1001))
-    c.add(O, ICRQ, 0x1002).add(R, ICRP, 0x3002, c.wire(2, 0x1002))
+    c.add(R, ICCN, 0, c.nat_id(1, 0x1001))
+    c.add(O, ICRQ, 0x1002).add(R, ICRP, 0x3002, c.nat_id(2, 0x1002))
     c.add(O, ICCN, 0, 0x3002)
-    c.add(R, SLI, 0, c.wire(1, 0x1001)).add(O, WEN, 0, 0x3001)
+    c.add(R, SLI, 0, c.nat_id(1, 0x1001)).add(O, WEN, 0, 0x3001)
     c.add(R, CCRQ, 0x3001).add(O, CDN, 0x1001)
     c.add(R, STOPCCRQ).add(O, STOPCCRP)
     return c
@@ -98,7 +97,7 @@ def conv_stop_live(nat):
     for i in range(3):
         c.add(O, OCRQ, 0x1001 + i)
     for i in range(3):
-        c.add(R, OCRP, 0x2001 + i, c.wire(1 + i, 0x1001 + i), 1 if i != 1 else 3)
+        c.add(R, OCRP, 0x2001 + i, c.nat_id(1 + i, 0x1001 + i), 1 if i != 1 else 3)
     c.add(R, OCRQ, 0x2010).add(O, OCRP, 0x1010, 0x2010)
     c.add(R, STOPCCRQ).add(O, STOPCCRP)
     # a new session on the same connection
@@ -120,7 +119,7 @@ def conv_flood(nat):
 def conv_version(nat):
     c = Conv(nat)
     c.add(O, SCCRQ).add(R, SCCRP).add(O, OCRQ, 0x1001)
-    c.add(R, OCRP, 0x2001, c.wire(1, 0x1001))
+    c.add(R, OCRP, 0x2001, c.nat_id(1, 0x1001))
     c.add(O, SCCRQ, res=0xff)        # version 2 mid-session
     c.add(O, OCRQ, 0x1002)
     return c

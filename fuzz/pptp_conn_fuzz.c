@@ -31,7 +31,7 @@
  *
  * Oracles (a violation calls abort(), which libFuzzer reports):
  *  - invariants after every operation: ncalls <= max_calls and <= cap,
- *    call IDs unique per side, wire IDs unique, the ID pool == the IDs
+ *    call IDs unique per side, nat_ids unique, the ID pool == the IDs
  *    owned by live calls plus a held reply's reservation, hold_len <=
  *    DECIDE_LEN, skip bounded; a message is judged in the segment whose
  *    new bytes complete its first pptp_msg_decide_len() bytes; writes stay
@@ -81,7 +81,7 @@
 
 struct ent {
 	u8 kind, side, type, actions, viol;
-	u16 id0, id1, wire, rw_val;
+	u16 id0, id1, nat_id, rw_val;
 	u32 rw_pos;
 };
 
@@ -305,7 +305,7 @@ static void f_judged(void *ctx, const struct pptp_msg *m, int msg_off,
 
 		e->id0 = k->id[0];
 		e->id1 = k->id[1];
-		e->wire = k->wire_id;
+		e->nat_id = k->nat_id;
 	}
 }
 
@@ -339,14 +339,14 @@ static void check_session(struct conn *c)
 		CHECK(a->pns_side <= 1, "pns_side");
 		CHECK(a->flags & (PPTP_CALLF_ID_ORIG | PPTP_CALLF_ID_REPLY),
 		      "call without any ID");
-		if (a->flags & PPTP_CALLF_WIRE_OWNED) {
-			CHECK(c->nat, "wire owned without NAT");
-			CHECK(c->pool[a->wire_id], "owned wire not in table");
+		if (a->flags & PPTP_CALLF_NAT_ID_OWNED) {
+			CHECK(c->nat, "nat_id owned without NAT");
+			CHECK(c->pool[a->nat_id], "owned nat_id not in table");
 			owned++;
 		}
-		if (!c->nat && (a->flags & PPTP_CALLF_WIRE))
-			CHECK(a->wire_id == a->id[PPTP_SIDE_ORIG],
-			      "no NAT but wire %u != id %u", a->wire_id,
+		if (!c->nat && (a->flags & PPTP_CALLF_NAT_ID))
+			CHECK(a->nat_id == a->id[PPTP_SIDE_ORIG],
+			      "no NAT but nat_id %u != id %u", a->nat_id,
 			      a->id[PPTP_SIDE_ORIG]);
 		for (j = i + 1; j < s->ncalls; j++) {
 			const struct pptp_call *b = &s->calls[j];
@@ -357,9 +357,9 @@ static void check_session(struct conn *c)
 			if ((a->flags & b->flags & PPTP_CALLF_ID_REPLY))
 				CHECK(a->id[1] != b->id[1], "dup REPLY id %u",
 				      a->id[1]);
-			if ((a->flags & b->flags & PPTP_CALLF_WIRE))
-				CHECK(a->wire_id != b->wire_id, "dup wire %u",
-				      a->wire_id);
+			if ((a->flags & b->flags & PPTP_CALLF_NAT_ID))
+				CHECK(a->nat_id != b->nat_id, "dup nat_id %u",
+				      a->nat_id);
 		}
 	}
 	owned += c->pc.early && c->pc.early_id;
@@ -808,7 +808,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	compare(&A, &B);
 	if (getenv("PPTP_FUZZ_DEBUG"))
-		fprintf(stderr, "steps %u rewrites %u (failed %u) zeroed %u closed %u calls %u state %u wire %u\n",
+		fprintf(stderr, "steps %u rewrites %u (failed %u) zeroed %u closed %u calls %u state %u nat_ids %u\n",
 			A.nlog, A.ev[PPTP_CE_REWRITE],
 			A.ev[PPTP_CE_REWRITE_FAILED], A.ev[PPTP_CE_ID_ZEROED],
 			A.ev[PPTP_CE_FAIL_CLOSED], A.pc.sess.ncalls,

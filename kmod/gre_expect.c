@@ -24,7 +24,7 @@
 static u16 pptp_alg_gre_key(const struct pptp_call *call, int dir)
 {
 	return dir == IP_CT_DIR_ORIGINAL ? call->id[PPTP_SIDE_REPLY] :
-					   call->wire_id;
+					   call->nat_id;
 }
 
 static void pptp_alg_gre_tuple(struct nf_conntrack_tuple *t,
@@ -154,10 +154,10 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	}
 
 	spin_lock_bh(&conn->lock);
-	/* The key names the receiving endpoint: REPLY's ID, or the wire ID. */
+	/* The key names the receiving endpoint: REPLY's ID, or the nat_id. */
 	i = conn->dead ? -1 :
 	    pptp_calls_find(&conn->pc.sess, dir == IP_CT_DIR_ORIGINAL ?
-			    PPTP_KEY_REPLY : PPTP_KEY_WIRE, key);
+			    PPTP_KEY_REPLY : PPTP_KEY_NAT_ID, key);
 	call = i >= 0 ? &conn->pc.sess.calls[i] : NULL;
 	if (!call || !(call->flags & PPTP_CALLF_EXPECTED)) {
 		spin_unlock_bh(&conn->lock);

@@ -13,32 +13,32 @@
 #include "pptp_alg.h"
 #include "pptp_alg/callid.h"
 
-struct pptp_alg_wire_key {
+struct pptp_alg_nat_id_key {
 	__be32 pub;		/* address the peer sends GRE to */
 	__be32 peer;		/* the peer's address */
 	u16 id;
 	u16 pad;		/* zero: the key is hashed as bytes */
 };
 
-struct pptp_alg_wire_id {
+struct pptp_alg_nat_id {
 	struct rhash_head node;
-	struct pptp_alg_wire_key key;
+	struct pptp_alg_nat_id_key key;
 	struct rcu_head rcu;
 };
 
-static const struct rhashtable_params pptp_alg_wire_params = {
-	.head_offset = offsetof(struct pptp_alg_wire_id, node),
-	.key_offset = offsetof(struct pptp_alg_wire_id, key),
-	.key_len = sizeof(struct pptp_alg_wire_key),
+static const struct rhashtable_params pptp_alg_nat_id_params = {
+	.head_offset = offsetof(struct pptp_alg_nat_id, node),
+	.key_offset = offsetof(struct pptp_alg_nat_id, key),
+	.key_len = sizeof(struct pptp_alg_nat_id_key),
 	.automatic_shrinking = true,
 };
 
 int pptp_alg_nat_ids_init(struct pptp_alg_net *pn)
 {
-	return rhashtable_init(&pn->wire_ids, &pptp_alg_wire_params);
+	return rhashtable_init(&pn->nat_ids, &pptp_alg_nat_id_params);
 }
 
-static void pptp_alg_wire_free(void *ptr, void *arg)
+static void pptp_alg_nat_id_free(void *ptr, void *arg)
 {
 	kfree(ptr);
 }
@@ -46,11 +46,11 @@ static void pptp_alg_wire_free(void *ptr, void *arg)
 /* Every control connection of the netns is gone when this runs. */
 void pptp_alg_nat_ids_exit(struct pptp_alg_net *pn)
 {
-	rhashtable_free_and_destroy(&pn->wire_ids, pptp_alg_wire_free, NULL);
+	rhashtable_free_and_destroy(&pn->nat_ids, pptp_alg_nat_id_free, NULL);
 }
 
-static void pptp_alg_wire_key(struct pptp_alg_wire_key *k,
-			      const struct nf_conn *ct, u16 id)
+static void pptp_alg_nat_id_key_init(struct pptp_alg_nat_id_key *k,
+				     const struct nf_conn *ct, u16 id)
 {
 	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 
@@ -74,16 +74,16 @@ static u32 pptp_alg_claim_random(void *ctx)
 static bool pptp_alg_claim(void *arg, u16 id)
 {
 	struct pptp_alg_claim_ctx *ctx = arg;
-	struct pptp_alg_wire_key key;
-	struct pptp_alg_wire_id *w;
+	struct pptp_alg_nat_id_key key;
+	struct pptp_alg_nat_id *w;
 	int err;
 
 	if (ctx->nomem)
 		return false;
 	/* Cheap test first: a taken ID costs no allocation. */
-	pptp_alg_wire_key(&key, ctx->ct, id);
-	if (rhashtable_lookup_fast(&ctx->pn->wire_ids, &key,
-				   pptp_alg_wire_params))
+	pptp_alg_nat_id_key_init(&key, ctx->ct, id);
+	if (rhashtable_lookup_fast(&ctx->pn->nat_ids, &key,
+				   pptp_alg_nat_id_params))
 		return false;
 	w = kmalloc(sizeof(*w), GFP_ATOMIC);
 	if (!w) {
@@ -91,8 +91,8 @@ static bool pptp_alg_claim(void *arg, u16 id)
 		return false;
 	}
 	w->key = key;
-	err = rhashtable_lookup_insert_fast(&ctx->pn->wire_ids, &w->node,
-					    pptp_alg_wire_params);
+	err = rhashtable_lookup_insert_fast(&ctx->pn->nat_ids, &w->node,
+					    pptp_alg_nat_id_params);
 	if (err) {
 		kfree(w);
 		if (err != -EEXIST)
@@ -133,14 +133,14 @@ int pptp_alg_nat_id_claim(struct pptp_alg_net *pn, struct nf_conn *ct, u16 id)
 void pptp_alg_nat_id_release(struct pptp_alg_net *pn, struct nf_conn *ct,
 			     u16 id)
 {
-	struct pptp_alg_wire_key key;
-	struct pptp_alg_wire_id *w;
+	struct pptp_alg_nat_id_key key;
+	struct pptp_alg_nat_id *w;
 
-	pptp_alg_wire_key(&key, ct, id);
+	pptp_alg_nat_id_key_init(&key, ct, id);
 	rcu_read_lock();
-	w = rhashtable_lookup_fast(&pn->wire_ids, &key, pptp_alg_wire_params);
-	if (w && !rhashtable_remove_fast(&pn->wire_ids, &w->node,
-					 pptp_alg_wire_params))
+	w = rhashtable_lookup_fast(&pn->nat_ids, &key, pptp_alg_nat_id_params);
+	if (w && !rhashtable_remove_fast(&pn->nat_ids, &w->node,
+					 pptp_alg_nat_id_params))
 		kfree_rcu(w, rcu);
 	rcu_read_unlock();
 }

@@ -67,7 +67,7 @@ struct pptp_alg_net {
 	 */
 	struct nf_ct_timeout *gre_half;
 	struct nf_ct_timeout *gre_stream;
-	struct rhashtable wire_ids;	/* translated call IDs in use */
+	struct rhashtable nat_ids;	/* translated call IDs in use */
 	struct rhashtable hosts;	/* calls waiting for GRE, per host */
 	spinlock_t hosts_lock;		/* hosts: insert and remove */
 	atomic_t pending;		/* calls waiting for GRE */

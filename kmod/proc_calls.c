@@ -36,7 +36,7 @@ static void pptp_alg_show_call(struct seq_file *s,
 		   pns == PPTP_SIDE_ORIG ? "orig" : "reply",
 		   pns_known ? call->id[pns] : -1,
 		   pac_known ? call->id[pac] : -1,
-		   call->flags & PPTP_CALLF_WIRE ? call->wire_id : -1,
+		   call->flags & PPTP_CALLF_NAT_ID ? call->nat_id : -1,
 		   pptp_call_state_name(call->state), now - call->start);
 }
 

@@ -34,12 +34,12 @@ static const struct pptp_mem_ops ct_ops = {
 };
 
 static const u8 ct_flag[PPTP_KEY_MAX] = {
-	PPTP_CALLF_ID_ORIG, PPTP_CALLF_ID_REPLY, PPTP_CALLF_WIRE,
+	PPTP_CALLF_ID_ORIG, PPTP_CALLF_ID_REPLY, PPTP_CALLF_NAT_ID,
 };
 
 static u16 ct_key(const struct pptp_call *c, unsigned int key)
 {
-	return key == PPTP_KEY_WIRE ? c->wire_id : c->id[key];
+	return key == PPTP_KEY_NAT_ID ? c->nat_id : c->id[key];
 }
 
 /* The reference answer: first call in array order with that key. */
@@ -189,7 +189,7 @@ static void pptp_calls_test_seeded_cluster(struct kunit *test)
 			KUNIT_ASSERT_GE(test, idx, 0);
 			pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG,
 					   ct_collider(i));
-			pptp_calls_set_key(&s, idx, PPTP_KEY_WIRE,
+			pptp_calls_set_key(&s, idx, PPTP_KEY_NAT_ID,
 					   ct_collider(i) ^ 0x8000);
 		}
 		KUNIT_ASSERT_EQ(test, s.cap, CT_COLLIDERS);
@@ -198,7 +198,7 @@ static void pptp_calls_test_seeded_cluster(struct kunit *test)
 		if (!k)
 			KUNIT_EXPECT_LT(test, run, 32);
 		KUNIT_EXPECT_LT(test, run, 64);
-		KUNIT_EXPECT_LT(test, ct_longest_run(&s, PPTP_KEY_WIRE), 64);
+		KUNIT_EXPECT_LT(test, ct_longest_run(&s, PPTP_KEY_NAT_ID), 64);
 
 		/* Every other one ends, from the middles of the clusters. */
 		for (i = 1; i <= CT_COLLIDERS; i += 2)
@@ -213,7 +213,7 @@ static void pptp_calls_test_seeded_cluster(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, idx >= 0,
 					i >= 1 && i <= CT_COLLIDERS && !(i & 1));
 			KUNIT_EXPECT_EQ(test,
-					pptp_calls_find(&s, PPTP_KEY_WIRE,
+					pptp_calls_find(&s, PPTP_KEY_NAT_ID,
 							id ^ 0x8000), idx);
 		}
 		pptp_session_destroy(&s, &ct_ops);
@@ -239,7 +239,7 @@ static void pptp_calls_test_full(struct kunit *test)
 		/* Multiples of 256: one cluster under a weak unkeyed hash. */
 		pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG, i * 256);
 		pptp_calls_set_key(&s, idx, PPTP_KEY_REPLY, 65535 - i);
-		pptp_calls_set_key(&s, idx, PPTP_KEY_WIRE, i + 1);
+		pptp_calls_set_key(&s, idx, PPTP_KEY_NAT_ID, i + 1);
 	}
 	KUNIT_EXPECT_EQ(test, s.cap, 100);
 	KUNIT_EXPECT_EQ(test, pptp_calls_reserve(&s, 100, &ct_ops), -ENOMEM);
@@ -249,10 +249,10 @@ static void pptp_calls_test_full(struct kunit *test)
 						      i * 256), i);
 		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_REPLY,
 						      65535 - i), i);
-		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_WIRE,
+		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_NAT_ID,
 						      i + 1), i);
 	}
-	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_WIRE, 0), -1);
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_NAT_ID, 0), -1);
 	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_MAX, 1), -1);
 
 	/* Remove the first 50 by ID; the calls moved into holes keep answering. */
@@ -268,7 +268,7 @@ static void pptp_calls_test_full(struct kunit *test)
 		}
 		KUNIT_ASSERT_GE(test, idx, 0);
 		KUNIT_EXPECT_EQ(test, s.calls[idx].id[PPTP_SIDE_ORIG], i * 256);
-		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_WIRE, i + 1),
+		KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_NAT_ID, i + 1),
 				idx);
 	}
 	pptp_session_destroy(&s, &ct_ops);
@@ -286,9 +286,9 @@ static void pptp_calls_test_unset_key(struct kunit *test)
 	idx = pptp_calls_add(&s);
 	pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG, 7);
 	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_ORIG, 7), idx);
-	/* id[REPLY] and wire_id are 0 but not known. */
+	/* id[REPLY] and nat_id are 0 but not known. */
 	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_REPLY, 0), -1);
-	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_WIRE, 0), -1);
+	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_NAT_ID, 0), -1);
 	/* Changing a key drops the old ID from the index. */
 	pptp_calls_set_key(&s, idx, PPTP_KEY_ORIG, 8);
 	KUNIT_EXPECT_EQ(test, pptp_calls_find(&s, PPTP_KEY_ORIG, 7), -1);

@@ -181,18 +181,18 @@ static void establish(struct kunit *test, u8 sccrq_side)
 	KUNIT_ASSERT_EQ(test, f->s.state, PPTP_SESS_ESTABLISHED);
 }
 
-/* What the glue does with ALLOC_WIRE: reserve, store, then rewrite. */
-static void glue_alloc(struct kunit *test, u16 wire)
+/* What the glue does with ALLOC_NAT_ID: reserve, store, then rewrite. */
+static void glue_alloc(struct kunit *test, u16 nat_id)
 {
 	struct fx *f = test->priv;
 	int idx = f->out.call;
 
-	KUNIT_ASSERT_TRUE(test, f->out.actions & PPTP_ACT_ALLOC_WIRE);
+	KUNIT_ASSERT_TRUE(test, f->out.actions & PPTP_ACT_ALLOC_NAT_ID);
 	KUNIT_ASSERT_GE(test, idx, 0);
-	pptp_call_set_wire(&f->s, idx, wire);
-	KUNIT_EXPECT_EQ(test, f->s.calls[idx].wire_id, wire);
-	KUNIT_EXPECT_TRUE(test, f->s.calls[idx].flags & PPTP_CALLF_WIRE);
-	KUNIT_EXPECT_TRUE(test, f->s.calls[idx].flags & PPTP_CALLF_WIRE_OWNED);
+	pptp_call_set_nat_id(&f->s, idx, nat_id);
+	KUNIT_EXPECT_EQ(test, f->s.calls[idx].nat_id, nat_id);
+	KUNIT_EXPECT_TRUE(test, f->s.calls[idx].flags & PPTP_CALLF_NAT_ID);
+	KUNIT_EXPECT_TRUE(test, f->s.calls[idx].flags & PPTP_CALLF_NAT_ID_OWNED);
 	pptp_step_rewrite(&f->s, &f->m, &f->in, idx, &f->out);
 }
 
@@ -669,8 +669,8 @@ static void pptp_session_test_out_orig_pns(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->state, PPTP_CALL_OUT_REQUESTED);
 	KUNIT_EXPECT_EQ(test, c->pns_side, ORIG);
 	KUNIT_EXPECT_EQ(test, c->id[ORIG], 100);
-	KUNIT_EXPECT_EQ(test, c->wire_id, 100);
-	KUNIT_EXPECT_EQ(test, c->flags, PPTP_CALLF_ID_ORIG | PPTP_CALLF_WIRE);
+	KUNIT_EXPECT_EQ(test, c->nat_id, 100);
+	KUNIT_EXPECT_EQ(test, c->flags, PPTP_CALLF_ID_ORIG | PPTP_CALLF_NAT_ID);
 	KUNIT_EXPECT_EQ(test, c->start, 4242);
 
 	step(test, REPLY, PPTP_MSG_OCRP, 200, 100, PPTP_OCRP_CONNECTED);
@@ -680,7 +680,7 @@ static void pptp_session_test_out_orig_pns(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->state, PPTP_CALL_ESTABLISHED);
 	KUNIT_EXPECT_EQ(test, c->id[REPLY], 200);
 	KUNIT_EXPECT_EQ(test, c->flags, PPTP_CALLF_ID_ORIG |
-			PPTP_CALLF_ID_REPLY | PPTP_CALLF_WIRE);
+			PPTP_CALLF_ID_REPLY | PPTP_CALLF_NAT_ID);
 
 	step(test, ORIG, PPTP_MSG_SLI, 0, 200, 0);
 	EXPECT_OK(test, f, 0);
@@ -721,9 +721,9 @@ static void pptp_session_test_out_reply_pns(struct kunit *test)
 	c = call0(test);
 	KUNIT_EXPECT_EQ(test, c->state, PPTP_CALL_ESTABLISHED);
 	KUNIT_EXPECT_EQ(test, c->id[ORIG], 400);
-	KUNIT_EXPECT_EQ(test, c->wire_id, 400);
+	KUNIT_EXPECT_EQ(test, c->nat_id, 400);
 	KUNIT_EXPECT_EQ(test, c->flags, PPTP_CALLF_ID_ORIG |
-			PPTP_CALLF_ID_REPLY | PPTP_CALLF_WIRE);
+			PPTP_CALLF_ID_REPLY | PPTP_CALLF_NAT_ID);
 
 	step(test, REPLY, PPTP_MSG_SLI, 0, 400, 0);
 	EXPECT_OK(test, f, 0);
@@ -745,10 +745,10 @@ static void pptp_session_test_out_orig_pns_nat(struct kunit *test)
 	f->in.nat = true;
 	establish(test, ORIG);
 	step(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
-	EXPECT_OK(test, f, PPTP_ACT_ALLOC_WIRE);
+	EXPECT_OK(test, f, PPTP_ACT_ALLOC_NAT_ID);
 	KUNIT_EXPECT_EQ(test, f->out.call, 0);
 	c = call0(test);
-	KUNIT_EXPECT_FALSE(test, c->flags & PPTP_CALLF_WIRE);
+	KUNIT_EXPECT_FALSE(test, c->flags & PPTP_CALLF_NAT_ID);
 	glue_alloc(test, 5000);
 	EXPECT_RW(test, f, PPTP_OFF_CALL_ID, 5000);
 
@@ -783,7 +783,7 @@ static void pptp_session_test_out_reply_pns_nat(struct kunit *test)
 	step(test, REPLY, PPTP_MSG_OCRQ, 300, 0, 0);
 	EXPECT_OK(test, f, 0);
 	step(test, ORIG, PPTP_MSG_OCRP, 400, 300, 1);
-	EXPECT_OK(test, f, PPTP_ACT_ALLOC_WIRE | PPTP_ACT_EXPECT);
+	EXPECT_OK(test, f, PPTP_ACT_ALLOC_NAT_ID | PPTP_ACT_EXPECT);
 	glue_alloc(test, 6000);
 	EXPECT_RW(test, f, PPTP_OFF_CALL_ID, 6000);
 	KUNIT_EXPECT_EQ(test, call0(test)->id[ORIG], 400);
@@ -820,7 +820,7 @@ static void pptp_session_test_in_reply_pac(struct kunit *test)
 	c = call0(test);
 	KUNIT_EXPECT_EQ(test, c->state, PPTP_CALL_IN_REPLIED);
 	KUNIT_EXPECT_EQ(test, c->id[ORIG], 800);
-	KUNIT_EXPECT_EQ(test, c->wire_id, 800);
+	KUNIT_EXPECT_EQ(test, c->nat_id, 800);
 
 	step(test, REPLY, PPTP_MSG_ICCN, 0, 800, 0);
 	EXPECT_OK(test, f, PPTP_ACT_EXPECT);
@@ -840,7 +840,7 @@ static void pptp_session_test_in_orig_pac(struct kunit *test)
 	EXPECT_OK(test, f, 0);
 	c = call0(test);
 	KUNIT_EXPECT_EQ(test, c->pns_side, REPLY);
-	KUNIT_EXPECT_EQ(test, c->wire_id, 700);
+	KUNIT_EXPECT_EQ(test, c->nat_id, 700);
 	step(test, REPLY, PPTP_MSG_ICRP, 800, 700, 1);
 	EXPECT_OK(test, f, 0);
 	step(test, ORIG, PPTP_MSG_ICCN, 0, 800, 0);
@@ -862,7 +862,7 @@ static void pptp_session_test_in_reply_pac_nat(struct kunit *test)
 	step(test, REPLY, PPTP_MSG_ICRQ, 700, 0, 0);
 	EXPECT_OK(test, f, 0);
 	step(test, ORIG, PPTP_MSG_ICRP, 800, 700, 1);
-	EXPECT_OK(test, f, PPTP_ACT_ALLOC_WIRE);
+	EXPECT_OK(test, f, PPTP_ACT_ALLOC_NAT_ID);
 	glue_alloc(test, 9000);
 	EXPECT_RW(test, f, PPTP_OFF_CALL_ID, 9000);
 	step(test, REPLY, PPTP_MSG_ICCN, 0, 9000, 0);
@@ -881,7 +881,7 @@ static void pptp_session_test_in_orig_pac_nat(struct kunit *test)
 	f->in.nat = true;
 	establish(test, ORIG);
 	step(test, ORIG, PPTP_MSG_ICRQ, 700, 0, 0);
-	EXPECT_OK(test, f, PPTP_ACT_ALLOC_WIRE);
+	EXPECT_OK(test, f, PPTP_ACT_ALLOC_NAT_ID);
 	glue_alloc(test, 9100);
 	EXPECT_RW(test, f, PPTP_OFF_CALL_ID, 9100);
 	step(test, REPLY, PPTP_MSG_ICRP, 800, 9100, 1);
@@ -904,12 +904,12 @@ static void pptp_session_test_nat_same_id(struct kunit *test)
 	establish(test, ORIG);
 	step(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
 	glue_alloc(test, 100);
-	KUNIT_EXPECT_EQ(test, f->out.actions, PPTP_ACT_ALLOC_WIRE);
+	KUNIT_EXPECT_EQ(test, f->out.actions, PPTP_ACT_ALLOC_NAT_ID);
 	step(test, REPLY, PPTP_MSG_OCRP, 200, 100, 1);
 	EXPECT_OK(test, f, PPTP_ACT_EXPECT);
 }
 
-/* ALLOC_WIRE failed: the glue drops the call. */
+/* ALLOC_NAT_ID failed: the glue drops the call. */
 static void pptp_session_test_alloc_fail(struct kunit *test)
 {
 	struct fx *f = test->priv;
@@ -917,14 +917,14 @@ static void pptp_session_test_alloc_fail(struct kunit *test)
 	f->in.nat = true;
 	establish(test, ORIG);
 	step(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
-	KUNIT_ASSERT_EQ(test, f->out.actions, PPTP_ACT_ALLOC_WIRE);
+	KUNIT_ASSERT_EQ(test, f->out.actions, PPTP_ACT_ALLOC_NAT_ID);
 	pptp_call_release(&f->s, f->out.call);
 	KUNIT_EXPECT_EQ(test, f->s.ncalls, 0);
 	KUNIT_EXPECT_FALSE(test, pptp_step_rewrite(&f->s, &f->m, &f->in, 0,
 						   &f->out));
 	/* The PNS may try the same ID again. */
 	step(test, ORIG, PPTP_MSG_OCRQ, 100, 0, 0);
-	EXPECT_OK(test, f, PPTP_ACT_ALLOC_WIRE);
+	EXPECT_OK(test, f, PPTP_ACT_ALLOC_NAT_ID);
 }
 
 static void pptp_session_test_refused(struct kunit *test)
@@ -1201,8 +1201,8 @@ static void pptp_session_test_release(struct kunit *test)
 	/* Out of range is ignored. */
 	pptp_call_release(&f->s, -1);
 	pptp_call_release(&f->s, 3);
-	pptp_call_set_wire(&f->s, 3, 1);
-	pptp_call_set_wire(&f->s, -1, 1);
+	pptp_call_set_nat_id(&f->s, 3, 1);
+	pptp_call_set_nat_id(&f->s, -1, 1);
 	KUNIT_EXPECT_EQ(test, f->s.ncalls, 3);
 	pptp_session_release_all(&f->s);
 	KUNIT_EXPECT_EQ(test, f->s.ncalls, 0);
@@ -1232,7 +1232,7 @@ static u16 rnd_own(const struct pptp_call *c, u8 side)
 
 static u16 rnd_peer(const struct pptp_call *c, u8 side)
 {
-	return side == REPLY ? c->wire_id : c->id[REPLY];
+	return side == REPLY ? c->nat_id : c->id[REPLY];
 }
 
 /*
@@ -1323,7 +1323,7 @@ static void pptp_session_test_random(struct kunit *test)
 	struct fx *f = test->priv;
 	unsigned int i, j, k;
 	unsigned int n_rw = 0, n_expect = 0, n_end = 0, n_full = 0;
-	u16 next_wire = 1;
+	u16 next_nat_id = 1;
 
 	rnd_state = 0x1723;
 	f->in.max_calls = 12;
@@ -1335,11 +1335,11 @@ static void pptp_session_test_random(struct kunit *test)
 		f->version = rnd() % 256 ? PPTP_WIRE_VERSION : 0x0200;
 		rnd_msg(f, &side, &t, &own, &peer, &result);
 		step(test, side, t, own, peer, result);
-		if (f->out.actions & PPTP_ACT_ALLOC_WIRE) {
+		if (f->out.actions & PPTP_ACT_ALLOC_NAT_ID) {
 			KUNIT_ASSERT_GE(test, f->out.call, 0);
 			if (rnd() % 8) {
-				pptp_call_set_wire(&f->s, f->out.call,
-						   next_wire++);
+				pptp_call_set_nat_id(&f->s, f->out.call,
+						     next_nat_id++);
 				pptp_step_rewrite(&f->s, &f->m, &f->in,
 						  f->out.call, &f->out);
 			} else {

@@ -8,15 +8,12 @@
  * The test glue (struct sg) mimics the kernel glue: the stream start is
  * set with pptp_stream_sync() as the SYN-ACK does (unless a case says
  * otherwise), each segment goes to pptp_stream_segment(), every message
- * through pptp_session_step(), wire IDs come from a deterministic counter
- * and keep the real ID's high byte (as pptp_callid_pick_near() prefers),
- * the segment is patched where pptp_stream_place_rewrite() says (a
- * failure, as nat_rewrite_failed counts it, when it refuses; the kernel's
- * fallback of keeping the real ID for a new call whose translated ID
- * could not be placed, pptp_alg_alloc_wire(), is not mirrored: it makes
- * later wire IDs depend on the segmentation, and robust_pac_opens.sh
- * covers it) and every rewrite is recorded
- * with pptp_stream_note_rewrite() at the field's sequence number;
+ * through pptp_session_step(), translated IDs come from a deterministic
+ * counter and keep the real ID's high byte (as pptp_callid_pick_near()
+ * prefers), the segment is patched where pptp_stream_place_rewrite() says
+ * (a failure, as nat_rewrite_failed counts it, when it refuses) and every
+ * rewrite is recorded with pptp_stream_note_rewrite() at the field's
+ * sequence number;
  * ops->patch writes into the glue's own copy of the segment.  In strict
  * mode a malformed message, a violation or a lost stream drops the segment
  * and records it with pptp_stream_refuse().  What it forwards is kept per
@@ -45,8 +42,8 @@
 #define SG_MAX		4096	/* bytes per direction */
 #define SG_LOG		128	/* log entries */
 #define SG_MSGS		64	/* messages in a conversation */
-/* @n-th wire ID for real ID @id: same high byte, low byte 0x80 + n. */
-#define SG_WIRE(id, n)	((u16)(((id) & 0xff00) | ((0x80 + (n)) & 0xff)))
+/* @n-th translated ID for real ID @id: same high byte, low byte 0x80 + n. */
+#define SG_NAT_ID(id, n)	((u16)(((id) & 0xff00) | ((0x80 + (n)) & 0xff)))
 
 /* ---------------------------------------------------------- test glue */
 
@@ -54,7 +51,7 @@ enum sg_kind { SG_MSG = 1, SG_BAD, SG_SHORT, SG_LOST };
 
 struct sg_ent {
 	u8 kind, side, type, actions, viol, state;
-	u16 id_orig, id_reply, wire, rw_val, rw_old;
+	u16 id_orig, id_reply, nat_id, rw_val, rw_old;
 	u32 msg_pos;		/* stream position of the message */
 	u32 rw_pos;		/* stream position of the patched field */
 	bool rw_ok;		/* not compared: depends on segmentation */
@@ -66,10 +63,10 @@ struct sg {
 	bool nat, strict;
 	bool id_fail;		/* id_reserve() finds no free ID */
 	bool write_fail;	/* write() fails (the skb cannot be changed) */
-	bool far_wire;		/* IDs with another high byte than the hint */
+	bool far_nat_id;	/* IDs with another high byte than the hint */
 	unsigned int new_off;	/* first payload byte not resent */
 	u16 max_calls;
-	u16 wire_n;
+	u16 nat_id_n;
 	int reserved;		/* IDs reserved and not released */
 	u32 isn[2];		/* sequence number of stream position 0 */
 	const u8 *src[2];
@@ -155,15 +152,15 @@ static bool sg_write(void *ctx, unsigned int off, const u8 *val,
 	return true;
 }
 
-/* @n-th wire ID, deterministic: the real ID's high byte is kept. */
+/* @n-th translated ID, deterministic: the real ID's high byte is kept. */
 static int sg_id_reserve(void *ctx, u16 hint, u16 *out)
 {
 	struct sg *g = ctx;
 
 	if (g->id_fail)
 		return -ENOSPC;
-	*out = SG_WIRE(hint, ++g->wire_n);
-	if (g->far_wire)
+	*out = SG_NAT_ID(hint, ++g->nat_id_n);
+	if (g->far_nat_id)
 		*out ^= 0x4000;
 	g->reserved++;
 	return 0;
@@ -270,7 +267,7 @@ static void sg_judged(void *ctx, const struct pptp_msg *m, int msg_off,
 
 			e->id_orig = c->id[ORIG];
 			e->id_reply = c->id[REPLY];
-			e->wire = c->wire_id;
+			e->nat_id = c->nat_id;
 			e->state = c->state;
 		}
 	}
@@ -456,9 +453,9 @@ static void conv_add(struct conv *c, int side, u8 type, u16 own, u16 peer,
 }
 
 /* What the REPLY endpoint sees of ORIG call ID @id, @n-th allocation. */
-static u16 conv_wire(const struct conv *c, unsigned int n, u16 id)
+static u16 conv_nat_id(const struct conv *c, unsigned int n, u16 id)
 {
-	return c->nat ? SG_WIRE(id, n) : id;
+	return c->nat ? SG_NAT_ID(id, n) : id;
 }
 
 /*
@@ -474,18 +471,18 @@ static void conv_build(struct conv *c, bool nat)
 	conv_add(c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
 	conv_add(c, ORIG, PPTP_MSG_OCRQ, 0x1002, 0, 0);
 	conv_add(c, ORIG, PPTP_MSG_OCRQ, 0x1003, 0, 0);
-	conv_add(c, REPLY, PPTP_MSG_OCRP, 0x2001, conv_wire(c, 1, 0x1001), 1);
-	conv_add(c, REPLY, PPTP_MSG_OCRP, 0x2002, conv_wire(c, 2, 0x1002), 2);
-	conv_add(c, REPLY, PPTP_MSG_OCRP, 0x2003, conv_wire(c, 3, 0x1003), 1);
+	conv_add(c, REPLY, PPTP_MSG_OCRP, 0x2001, conv_nat_id(c, 1, 0x1001), 1);
+	conv_add(c, REPLY, PPTP_MSG_OCRP, 0x2002, conv_nat_id(c, 2, 0x1002), 2);
+	conv_add(c, REPLY, PPTP_MSG_OCRP, 0x2003, conv_nat_id(c, 3, 0x1003), 1);
 	conv_add(c, REPLY, PPTP_MSG_ICRQ, 0x3001, 0, 0);
 	conv_add(c, ORIG, PPTP_MSG_ICRP, 0x1004, 0x3001, 1);
-	conv_add(c, REPLY, PPTP_MSG_ICCN, 0, conv_wire(c, 4, 0x1004), 0);
+	conv_add(c, REPLY, PPTP_MSG_ICCN, 0, conv_nat_id(c, 4, 0x1004), 0);
 	conv_add(c, ORIG, PPTP_MSG_ICRQ, 0x1005, 0, 0);
-	conv_add(c, REPLY, PPTP_MSG_ICRP, 0x3002, conv_wire(c, 5, 0x1005), 1);
+	conv_add(c, REPLY, PPTP_MSG_ICRP, 0x3002, conv_nat_id(c, 5, 0x1005), 1);
 	conv_add(c, ORIG, PPTP_MSG_ICCN, 0, 0x3002, 0);
 	conv_add(c, ORIG, PPTP_MSG_SLI, 0, 0x2001, 0);
 	conv_add(c, ORIG, PPTP_MSG_ECHORQ, 0, 0, 0);
-	conv_add(c, REPLY, PPTP_MSG_WEN, 0, conv_wire(c, 1, 0x1001), 0);
+	conv_add(c, REPLY, PPTP_MSG_WEN, 0, conv_nat_id(c, 1, 0x1001), 0);
 	conv_add(c, REPLY, PPTP_MSG_ECHORP, 0, 0, 0);
 	conv_add(c, REPLY, PPTP_MSG_OCRQ, 0x2004, 0, 0);
 	conv_add(c, ORIG, PPTP_MSG_OCRP, 0x1006, 0x2004, 1);
@@ -694,7 +691,7 @@ static void expect_same_log(struct kunit *test, const struct sg *ref,
 				    what, i);
 		KUNIT_ASSERT_EQ_MSG(test, b->id_reply, a->id_reply, "%s #%u",
 				    what, i);
-		KUNIT_ASSERT_EQ_MSG(test, b->wire, a->wire, "%s #%u", what, i);
+		KUNIT_ASSERT_EQ_MSG(test, b->nat_id, a->nat_id, "%s #%u", what, i);
 		KUNIT_ASSERT_EQ_MSG(test, b->rw_val, a->rw_val, "%s #%u",
 				    what, i);
 		KUNIT_ASSERT_EQ_MSG(test, b->msg_pos, a->msg_pos, "%s #%u",
@@ -847,15 +844,15 @@ static void pptp_stream_test_reference(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_RETRANSMIT], 0);
 		KUNIT_EXPECT_EQ(test, g->ev[PPTP_STREAM_SPLIT], 0);
 		if (nat) {
-			KUNIT_EXPECT_EQ(test, g->wire_n, 6);
+			KUNIT_EXPECT_EQ(test, g->nat_id_n, 6);
 			/*
 			 * OCRQ x3, OCRP x3, ICRP, ICCN, ICRQ, ICRP, WEN,
 			 * OCRP, CCRQ, CDN.
 			 */
 			KUNIT_EXPECT_EQ(test, rw, 14);
-			/* First OCRQ left with the wire ID. */
+			/* First OCRQ left with the translated ID. */
 			KUNIT_EXPECT_EQ(test, pptp_get16(g->out[ORIG] + c.start[2] + 12),
-					SG_WIRE(0x1001, 1));
+					SG_NAT_ID(0x1001, 1));
 			/* First OCRP reached ORIG with its real ID. */
 			KUNIT_EXPECT_EQ(test, pptp_get16(g->out[REPLY] + c.start[5] + 14),
 					0x1001);
@@ -954,9 +951,9 @@ static void pptp_stream_test_bytewise(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g->rw_ok, 14);
 	KUNIT_EXPECT_EQ(test, g->rw_failed, 0);
 	KUNIT_EXPECT_EQ(test, pptp_get16(g->out[ORIG] + c.start[9] + 12),
-			SG_WIRE(0x1004, 4));
+			SG_NAT_ID(0x1004, 4));
 	KUNIT_EXPECT_EQ(test, pptp_get16(g->out[ORIG] + c.start[19] + 12),
-			SG_WIRE(0x1006, 6));
+			SG_NAT_ID(0x1006, 6));
 	/* Every byte but a message's last leaves a message open. */
 	for (i = 0; i < c.n; i++)
 		splits += c.end[i] - c.start[i] - 1;
@@ -1013,7 +1010,7 @@ static void pptp_stream_test_split_field(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_failed, 0, "cut %u", cut);
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_ok, 1, "cut %u", cut);
 		KUNIT_EXPECT_EQ_MSG(test, pptp_get16(g->out[ORIG] + c.start[2] + 12),
-				    SG_WIRE(0x1001, 1), "cut %u", cut);
+				    SG_NAT_ID(0x1001, 1), "cut %u", cut);
 
 		/* The first OCRP (REPLY), cut the same way. */
 		sg_feed(g, ORIG, c.start[3], c.end[4] - c.start[3]);
@@ -1090,7 +1087,7 @@ static void pptp_stream_test_resend_with_new_bytes(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_failed, 0, "cut %u", cut);
 		KUNIT_EXPECT_EQ_MSG(test, g->rw_ok, 1, "cut %u", cut);
 		KUNIT_EXPECT_EQ_MSG(test, pptp_get16(g->out[ORIG] + a + 12),
-				    SG_WIRE(0x1001, 1), "cut %u", cut);
+				    SG_NAT_ID(0x1001, 1), "cut %u", cut);
 		/* And a later resend goes out like the first copy. */
 		KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, a, c.end[2] - a),
 				PPTP_STREAM_PASS);
@@ -1326,7 +1323,7 @@ static void pptp_stream_test_rewrites_until_acked(struct kunit *test)
 				PPTP_STREAM_PASS);
 		KUNIT_EXPECT_EQ_MSG(test, g->mismatch, 0, "message %u", i);
 	}
-	KUNIT_EXPECT_EQ(test, pptp_get16(g->seg + 12), SG_WIRE(0x1001, 1));
+	KUNIT_EXPECT_EQ(test, pptp_get16(g->seg + 12), SG_NAT_ID(0x1001, 1));
 	KUNIT_EXPECT_EQ(test, g->patches, 2 * (c.n - 2));
 	/* The acknowledgment of the first half forgets exactly those. */
 	sg_ack(g, REPLY, c.end[7]);
@@ -1378,9 +1375,9 @@ static void pptp_stream_test_rewrites_full(struct kunit *test)
 	conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
 	conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
 	conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
-	conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001, SG_WIRE(0x1001, 1), 1);
+	conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001, SG_NAT_ID(0x1001, 1), 1);
 	for (i = 0; i < limit; i++)
-		conv_add(&c, REPLY, PPTP_MSG_WEN, 0, SG_WIRE(0x1001, 1), 0);
+		conv_add(&c, REPLY, PPTP_MSG_WEN, 0, SG_NAT_ID(0x1001, 1), 0);
 	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
 	g->max_calls = 1;
 	for (i = 0; i < c.n; i++)
@@ -1543,7 +1540,7 @@ static void pptp_stream_test_nat_refused(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, g->log[5].viol, PPTP_V_CALL_LIMIT);
 		KUNIT_EXPECT_EQ(test, g->log[6].viol, PPTP_V_UNKNOWN_CALL);
 		KUNIT_EXPECT_EQ(test, out_id(g, &c, 3),
-				nat ? SG_WIRE(0x1001, 1) : 0x1001);
+				nat ? SG_NAT_ID(0x1001, 1) : 0x1001);
 		KUNIT_EXPECT_EQ(test, out_id(g, &c, 5), nat ? 0 : 0x1003);
 		KUNIT_EXPECT_EQ(test, out_id(g, &c, 6), nat ? 0 : 0x7777);
 		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_ID_ZEROED], nat ? 2 : 0);
@@ -1606,12 +1603,12 @@ static void pptp_stream_test_nat_held_reply(struct kunit *test)
 						      c.end[3] - c.start[3] - cut),
 					PPTP_STREAM_PASS);
 			KUNIT_EXPECT_EQ_MSG(test, out_id(g, &c, 3),
-					    k == 2 ? 0 : SG_WIRE(0x1001, 1),
+					    k == 2 ? 0 : SG_NAT_ID(0x1001, 1),
 					    "result %u cut %u", results[k], cut);
 			KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, k == 0);
 			if (k == 0)
-				KUNIT_EXPECT_EQ(test, g->pc.sess.calls[0].wire_id,
-						SG_WIRE(0x1001, 1));
+				KUNIT_EXPECT_EQ(test, g->pc.sess.calls[0].nat_id,
+						SG_NAT_ID(0x1001, 1));
 			KUNIT_EXPECT_EQ(test, g->reserved, k == 0);
 			KUNIT_EXPECT_EQ(test, g->rw_failed, 0);
 			KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
@@ -1644,7 +1641,7 @@ static void pptp_stream_test_nat_held_acked(struct kunit *test)
 		} else {
 			conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
 			conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001,
-				 SG_WIRE(0x1001, 1), 1);
+				 SG_NAT_ID(0x1001, 1), 1);
 		}
 		g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
 		feed_msg(g, &c, 0);
@@ -1662,7 +1659,7 @@ static void pptp_stream_test_nat_held_acked(struct kunit *test)
 				PPTP_CALL_ESTABLISHED);
 		if (side == ORIG)
 			KUNIT_EXPECT_EQ(test, out_id(g, &c, 3),
-					SG_WIRE(0x1001, 1));
+					SG_NAT_ID(0x1001, 1));
 		else
 			KUNIT_EXPECT_EQ(test,
 					pptp_get16(g->out[REPLY] + a + 14),
@@ -1694,7 +1691,7 @@ static void pptp_stream_test_nat_held_rejected(struct kunit *test)
 	feed_msg(g, &c, 1);
 	KUNIT_ASSERT_EQ(test, sg_feed(g, ORIG, c.start[2], 14),
 			PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, out_id(g, &c, 2), SG_WIRE(0x1001, 1));
+	KUNIT_EXPECT_EQ(test, out_id(g, &c, 2), SG_NAT_ID(0x1001, 1));
 	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[2] + 14,
 				      c.end[2] - c.start[2] - 14),
 			PPTP_STREAM_REFUSE);
@@ -1747,7 +1744,7 @@ static void pptp_stream_test_nat_split_fails_closed(struct kunit *test)
 
 	ocrq_conv(&c, 2);
 	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
-	g->far_wire = true;
+	g->far_nat_id = true;
 	feed_msg(g, &c, 0);
 	feed_msg(g, &c, 1);
 	/* The high byte of the call ID leaves in the first piece. */
@@ -1788,7 +1785,7 @@ static void pptp_stream_test_nat_write_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, g->rw_failed, 1);
 	g->write_fail = false;
 	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 2), PPTP_STREAM_PASS);
-	KUNIT_EXPECT_EQ(test, out_id(g, &c, 2), SG_WIRE(0x1001, 1));
+	KUNIT_EXPECT_EQ(test, out_id(g, &c, 2), SG_NAT_ID(0x1001, 1));
 	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
 	KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 1);
 	sg_done(g);

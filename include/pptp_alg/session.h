@@ -7,8 +7,8 @@
  * per call from the messages, never from who opened TCP.
  *
  * Call IDs are per endpoint.  When the ORIG endpoint sits behind source NAT
- * its call IDs are translated: id[ORIG] is what that endpoint uses, wire_id
- * what the REPLY endpoint sees.  Without NAT wire_id == id[ORIG].
+ * its call IDs are translated: id[ORIG] is what that endpoint uses, nat_id
+ * what the REPLY endpoint sees.  Without NAT nat_id == id[ORIG].
  */
 #ifndef PPTP_ALG_SESSION_H
 #define PPTP_ALG_SESSION_H
@@ -41,17 +41,17 @@ enum pptp_call_state {
 /* struct pptp_call.flags */
 #define PPTP_CALLF_ID_ORIG	0x01	/* id[ORIG] known */
 #define PPTP_CALLF_ID_REPLY	0x02	/* id[REPLY] known */
-#define PPTP_CALLF_WIRE		0x04	/* wire_id valid */
+#define PPTP_CALLF_NAT_ID	0x04	/* nat_id valid */
 #define PPTP_CALLF_EXPECTED	0x08	/* GRE expectations created (glue) */
 #define PPTP_CALLF_GRE_ORIG	0x10	/* GRE from the ORIG side seen (glue) */
 #define PPTP_CALLF_GRE_REPLY	0x20	/* GRE from the REPLY side seen (glue) */
-#define PPTP_CALLF_WIRE_OWNED	0x40	/* wire_id reserved in the NAT table */
+#define PPTP_CALLF_NAT_ID_OWNED	0x40	/* nat_id reserved in the NAT table */
 #define PPTP_CALLF_CHARGED	0x80	/* counted as waiting for GRE (glue) */
 
 /* 16 bytes: compact and self-contained, so it can go to netlink later. */
 struct pptp_call {
 	u16 id[2];		/* call ID of each side's endpoint, as it uses it */
-	u16 wire_id;		/* id[ORIG] as the REPLY endpoint sees it */
+	u16 nat_id;		/* id[ORIG] as the REPLY endpoint sees it */
 	u8 state;		/* enum pptp_call_state */
 	u8 pns_side;		/* side of the PNS for this call */
 	u8 flags;		/* PPTP_CALLF_* */
@@ -66,7 +66,7 @@ struct pptp_call {
 enum pptp_call_key {
 	PPTP_KEY_ORIG = 0,	/* id[PPTP_SIDE_ORIG] */
 	PPTP_KEY_REPLY = 1,	/* id[PPTP_SIDE_REPLY] */
-	PPTP_KEY_WIRE,		/* wire_id */
+	PPTP_KEY_NAT_ID,	/* nat_id */
 	PPTP_KEY_MAX,
 };
 
@@ -89,7 +89,7 @@ struct pptp_step_in {
 };
 
 /* Things the glue must do after a step (bit mask). */
-#define PPTP_ACT_ALLOC_WIRE	0x01	/* NAT: reserve call->wire_id now */
+#define PPTP_ACT_ALLOC_NAT_ID	0x01	/* NAT: reserve call->nat_id now */
 #define PPTP_ACT_EXPECT		0x02	/* call established: expect its GRE */
 #define PPTP_ACT_END_CALL	0x04	/* tear the call down, then release */
 #define PPTP_ACT_END_ALL	0x08	/* tear every call down, then release */
@@ -131,12 +131,12 @@ void pptp_session_destroy(struct pptp_session *s,
  * Run one parsed message through the machine.  Never fails hard: illegal
  * input sets out->violation and leaves state unchanged.
  *
- * ALLOC_WIRE: the glue reserves an ID, stores it with
- * pptp_call_set_wire(), or on failure calls pptp_call_release().
- * REWRITE is only computed when no ALLOC_WIRE is pending; after a
+ * ALLOC_NAT_ID: the glue reserves an ID, stores it with
+ * pptp_call_set_nat_id(), or on failure calls pptp_call_release().
+ * REWRITE is only computed when no ALLOC_NAT_ID is pending; after a
  * successful allocation the glue calls pptp_step_rewrite() for it.
  * END_CALL / END_ALL: the glue removes expectations, GRE entries and the
- * wire_id reservation of the call(s), then calls pptp_call_release() or
+ * nat_id reservation of the call(s), then calls pptp_call_release() or
  * pptp_session_release_all().
  */
 void pptp_session_step(struct pptp_session *s, const struct pptp_msg *m,
@@ -161,7 +161,7 @@ bool pptp_step_early_rewrite(const struct pptp_session *s, const u8 *head,
 			     unsigned int len, const struct pptp_step_in *in,
 			     struct pptp_msg *m, struct pptp_step_out *out);
 
-void pptp_call_set_wire(struct pptp_session *s, int idx, u16 wire_id);
+void pptp_call_set_nat_id(struct pptp_session *s, int idx, u16 nat_id);
 
 /* Index of the live call whose @key is @id, or -1 (O(1) expected). */
 int pptp_calls_find(const struct pptp_session *s, enum pptp_call_key key,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The calls of one control connection: an array plus three hash indexes
- * (ORIG endpoint's ID, REPLY endpoint's ID, wire ID), so that every control
+ * (ORIG endpoint's ID, REPLY endpoint's ID, nat_id), so that every control
  * message and every first GRE packet finds its call in O(1) expected time
  * however many calls the connection carries.  Pure: no skb or conntrack.
  *
@@ -24,7 +24,7 @@
 static const u8 pptp_key_flag[PPTP_KEY_MAX] = {
 	[PPTP_KEY_ORIG]		= PPTP_CALLF_ID_ORIG,
 	[PPTP_KEY_REPLY]	= PPTP_CALLF_ID_REPLY,
-	[PPTP_KEY_WIRE]		= PPTP_CALLF_WIRE,
+	[PPTP_KEY_NAT_ID]	= PPTP_CALLF_NAT_ID,
 };
 
 /* Table size: a power of two at least twice @cap keeps probes short. */
@@ -46,7 +46,7 @@ static u16 *pptp_index(const struct pptp_session *s, unsigned int key)
 
 static u16 pptp_key_of(const struct pptp_call *c, unsigned int key)
 {
-	return key == PPTP_KEY_WIRE ? c->wire_id : c->id[key];
+	return key == PPTP_KEY_NAT_ID ? c->nat_id : c->id[key];
 }
 
 /*
@@ -170,8 +170,8 @@ void pptp_calls_set_key(struct pptp_session *s, int idx,
 		return;
 	c = &s->calls[idx];
 	pptp_index_remove(s, key, idx);
-	if (key == PPTP_KEY_WIRE)
-		c->wire_id = id;
+	if (key == PPTP_KEY_NAT_ID)
+		c->nat_id = id;
 	else
 		c->id[key] = id;
 	c->flags |= pptp_key_flag[key];
@@ -270,11 +270,11 @@ void pptp_session_release_all(struct pptp_session *s)
 	s->ncalls = 0;
 }
 
-void pptp_call_set_wire(struct pptp_session *s, int idx, u16 wire_id)
+void pptp_call_set_nat_id(struct pptp_session *s, int idx, u16 nat_id)
 {
 	if (idx < 0 || idx >= s->ncalls)
 		return;
-	pptp_calls_set_key(s, idx, PPTP_KEY_WIRE, wire_id);
-	/* Only called after the glue reserved @wire_id in its NAT table. */
-	s->calls[idx].flags |= PPTP_CALLF_WIRE_OWNED;
+	pptp_calls_set_key(s, idx, PPTP_KEY_NAT_ID, nat_id);
+	/* Only called after the glue reserved @nat_id in its NAT table. */
+	s->calls[idx].flags |= PPTP_CALLF_NAT_ID_OWNED;
 }

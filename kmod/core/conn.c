@@ -202,29 +202,29 @@ static void pptp_conn_held(void *ctx, const u8 *head, unsigned int len,
  * The machine asks for a translated ID for the ORIG endpoint's new call
  * ID.  Without one the field goes out as 0 and the call ends.
  */
-static void pptp_conn_alloc_wire(struct pptp_conn_walk *w,
-				 const struct pptp_msg *m, int msg_off,
-				 const struct pptp_step_in *in,
-				 struct pptp_step_out *out, bool early)
+static void pptp_conn_alloc_nat_id(struct pptp_conn_walk *w,
+				   const struct pptp_msg *m, int msg_off,
+				   const struct pptp_step_in *in,
+				   struct pptp_step_out *out, bool early)
 {
 	struct pptp_conn *pc = w->pc;
-	u16 wire;
+	u16 nat_id;
 
 	if (early) {
 		/* Reserved and written while the reply was held. */
-		wire = pc->early_id;
+		nat_id = pc->early_id;
 		pc->early = 0;
-	} else if (w->ops->id_reserve(w->ctx, m->own_id, &wire)) {
-		wire = 0;
+	} else if (w->ops->id_reserve(w->ctx, m->own_id, &nat_id)) {
+		nat_id = 0;
 		pptp_conn_count(w, PPTP_CE_ID_ZEROED);
 	}
-	if (!wire) {
+	if (!nat_id) {
 		pptp_conn_rewrite(w, msg_off + m->own_off, m->own_id, 0);
 		out->actions &= ~(PPTP_ACT_EXPECT | PPTP_ACT_REWRITE);
 		out->actions |= PPTP_ACT_END_CALL;
 		return;
 	}
-	pptp_call_set_wire(&pc->sess, out->call, wire);
+	pptp_call_set_nat_id(&pc->sess, out->call, nat_id);
 	pptp_step_rewrite(&pc->sess, m, in, out->call, out);
 }
 
@@ -244,8 +244,8 @@ static void pptp_conn_guard(struct pptp_conn_walk *w,
 	if (pptp_stream_rewritten_at(w->st, w->in->seq + msg_off + m->own_off))
 		return;
 	idx = pptp_calls_find(s, PPTP_KEY_ORIG, m->own_id);
-	if (idx >= 0 && (s->calls[idx].flags & PPTP_CALLF_WIRE))
-		val = s->calls[idx].wire_id;
+	if (idx >= 0 && (s->calls[idx].flags & PPTP_CALLF_NAT_ID))
+		val = s->calls[idx].nat_id;
 	if (val == m->own_id)
 		return;
 	if (!val)
@@ -304,8 +304,8 @@ static bool pptp_conn_message(void *ctx, const struct pptp_msg *m,
 		return false;
 	}
 
-	if (out.actions & PPTP_ACT_ALLOC_WIRE) {
-		pptp_conn_alloc_wire(w, m, msg_off, &in, &out, early);
+	if (out.actions & PPTP_ACT_ALLOC_NAT_ID) {
+		pptp_conn_alloc_nat_id(w, m, msg_off, &in, &out, early);
 	} else if (early) {
 		/*
 		 * Its ID left with the head.  A refused call may give it
@@ -472,8 +472,8 @@ void pptp_conn_end_call(struct pptp_conn *pc, int idx,
 		ops->count(ctx, PPTP_CE_CALL_TORNDOWN);
 		ops->forget(ctx, call);
 	}
-	if (call->flags & PPTP_CALLF_WIRE_OWNED)
-		ops->id_release(ctx, call->wire_id);
+	if (call->flags & PPTP_CALLF_NAT_ID_OWNED)
+		ops->id_release(ctx, call->nat_id);
 	pptp_call_release(&pc->sess, idx);
 }
 

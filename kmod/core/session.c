@@ -63,14 +63,14 @@ static int pptp_find_own(const struct pptp_session *s, unsigned int side,
 
 /*
  * Call named by a peer field received by the endpoint on @rcv: that
- * endpoint's ID as its peer sees it, which is wire_id for ORIG.
+ * endpoint's ID as its peer sees it, which is nat_id for ORIG.
  */
 static int pptp_find_peer(const struct pptp_session *s, unsigned int rcv,
 			  u16 id)
 {
 	if (rcv == PPTP_SIDE_REPLY)
 		return pptp_find_own(s, PPTP_SIDE_REPLY, id);
-	return pptp_calls_find(s, PPTP_KEY_WIRE, id);
+	return pptp_calls_find(s, PPTP_KEY_NAT_ID, id);
 }
 
 /* Locate the call a call message refers to, from the sender's view. */
@@ -89,12 +89,12 @@ bool pptp_step_rewrite(const struct pptp_session *s, const struct pptp_msg *m,
 		       struct pptp_step_out *out)
 {
 	const struct pptp_call *c;
-	const u8 need = PPTP_CALLF_WIRE | PPTP_CALLF_ID_ORIG;
+	const u8 need = PPTP_CALLF_NAT_ID | PPTP_CALLF_ID_ORIG;
 
 	if (!in->nat || idx < 0 || idx >= s->ncalls)
 		return false;
 	c = &s->calls[idx];
-	if ((c->flags & need) != need || c->wire_id == c->id[PPTP_SIDE_ORIG])
+	if ((c->flags & need) != need || c->nat_id == c->id[PPTP_SIDE_ORIG])
 		return false;
 
 	if (in->side == PPTP_SIDE_ORIG) {
@@ -102,10 +102,10 @@ bool pptp_step_rewrite(const struct pptp_session *s, const struct pptp_msg *m,
 		    m->own_id != c->id[PPTP_SIDE_ORIG])
 			return false;
 		out->rw_off = m->own_off;
-		out->rw_val = c->wire_id;
+		out->rw_val = c->nat_id;
 	} else {
 		/* From REPLY a peer field always names the ORIG endpoint. */
-		if (m->peer_off == PPTP_MSG_NO_FIELD || m->peer_id != c->wire_id)
+		if (m->peer_off == PPTP_MSG_NO_FIELD || m->peer_id != c->nat_id)
 			return false;
 		out->rw_off = m->peer_off;
 		out->rw_val = c->id[PPTP_SIDE_ORIG];
@@ -136,7 +136,7 @@ bool pptp_step_early_rewrite(const struct pptp_session *s, const u8 *head,
 	m->own_off = PPTP_MSG_NO_FIELD;
 	m->peer_off = PPTP_OFF_PEER_ID_REPLY;
 	m->peer_id = pptp_get16(head + PPTP_OFF_PEER_ID_REPLY);
-	idx = pptp_calls_find(s, PPTP_KEY_WIRE, m->peer_id);
+	idx = pptp_calls_find(s, PPTP_KEY_NAT_ID, m->peer_id);
 	if (idx < 0)
 		return false;
 	/* Only where the judgement would find the call waiting for it. */
@@ -234,7 +234,7 @@ static void pptp_ctrl_step(struct pptp_session *s, const struct pptp_msg *m,
 	}
 }
 
-/* Record @side's ID of call @idx; an ORIG ID also needs a wire ID. */
+/* Record @side's ID of call @idx; an ORIG ID also needs a nat_id. */
 static void pptp_set_id(struct pptp_session *s, int idx, unsigned int side,
 			u16 id, const struct pptp_step_in *in,
 			struct pptp_step_out *out)
@@ -243,9 +243,9 @@ static void pptp_set_id(struct pptp_session *s, int idx, unsigned int side,
 	if (side != PPTP_SIDE_ORIG)
 		return;
 	if (in->nat)
-		out->actions |= PPTP_ACT_ALLOC_WIRE;
+		out->actions |= PPTP_ACT_ALLOC_NAT_ID;
 	else
-		pptp_calls_set_key(s, idx, PPTP_KEY_WIRE, id);
+		pptp_calls_set_key(s, idx, PPTP_KEY_NAT_ID, id);
 }
 
 /* OCRQ or ICRQ: the sender announces a new call with its own ID. */
@@ -428,6 +428,6 @@ void pptp_session_step(struct pptp_session *s, const struct pptp_msg *m,
 		out->call = -1;
 		return;
 	}
-	if (!(out->actions & PPTP_ACT_ALLOC_WIRE))
+	if (!(out->actions & PPTP_ACT_ALLOC_NAT_ID))
 		pptp_step_rewrite(s, m, in, out->call, out);
 }
