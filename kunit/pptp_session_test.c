@@ -11,6 +11,7 @@
 #include <linux/string.h>
 
 #include "pptp_alg/session.h"
+#include "pptp_test_msg.h"
 
 #define ORIG	PPTP_SIDE_ORIG
 #define REPLY	PPTP_SIDE_REPLY
@@ -94,43 +95,7 @@ static void mk(struct kunit *test, u8 type, u16 own, u16 peer, u8 result)
 	u8 *b = f->buf;
 
 	memset(b, 0, sizeof(f->buf));
-	pptp_put16(b + PPTP_WIRE_OFF_LEN, len);
-	pptp_put16(b + PPTP_WIRE_OFF_PKT_TYPE, PPTP_WIRE_PKT_CONTROL);
-	pptp_put16(b + PPTP_WIRE_OFF_MAGIC, PPTP_WIRE_MAGIC >> 16);
-	pptp_put16(b + PPTP_WIRE_OFF_MAGIC + 2, PPTP_WIRE_MAGIC & 0xffff);
-	pptp_put16(b + PPTP_WIRE_OFF_MSG_TYPE, type);
-	switch (type) {
-	case PPTP_MSG_SCCRQ:
-		pptp_put16(b + PPTP_OFF_VERSION, f->version);
-		break;
-	case PPTP_MSG_SCCRP:
-		pptp_put16(b + PPTP_OFF_VERSION, f->version);
-		b[PPTP_OFF_SCCRP_RESULT] = result;
-		break;
-	case PPTP_MSG_STOPCCRP:
-		b[PPTP_OFF_STOPCCRP_RESULT] = result;
-		break;
-	case PPTP_MSG_OCRQ:
-	case PPTP_MSG_ICRQ:
-	case PPTP_MSG_CCRQ:
-		pptp_put16(b + PPTP_OFF_CALL_ID, own);
-		break;
-	case PPTP_MSG_OCRP:
-	case PPTP_MSG_ICRP:
-		pptp_put16(b + PPTP_OFF_CALL_ID, own);
-		pptp_put16(b + PPTP_OFF_PEER_ID_REPLY, peer);
-		b[PPTP_OFF_OCRP_RESULT] = result;
-		break;
-	case PPTP_MSG_CDN:
-		pptp_put16(b + PPTP_OFF_CALL_ID, own);
-		b[PPTP_OFF_CDN_RESULT] = result;
-		break;
-	case PPTP_MSG_ICCN:
-	case PPTP_MSG_WEN:
-	case PPTP_MSG_SLI:
-		pptp_put16(b + PPTP_OFF_PEER_ID_NOTIFY, peer);
-		break;
-	}
+	pptp_test_put_msg(b, type, f->version, own, peer, result);
 	KUNIT_ASSERT_EQ(test, pptp_msg_parse(b, len, &f->m, NULL),
 			PPTP_PARSE_OK);
 }

@@ -153,14 +153,24 @@ bool pptp_step_early_rewrite(const struct pptp_session *s, const u8 *head,
 	return pptp_step_rewrite(s, m, in, idx, out);
 }
 
-/* Enter UNINSPECTED: a protocol we do not know is left alone entirely. */
-static void pptp_uninspect(struct pptp_session *s, struct pptp_step_out *out)
+/*
+ * Take the version an SCCRQ or SCCRP announces.  Anything but version 1 is
+ * a protocol we do not know: the session enters UNINSPECTED and is left
+ * alone entirely.  Returns whether inspection goes on.
+ */
+static bool pptp_version_known(struct pptp_session *s,
+			       const struct pptp_msg *m,
+			       struct pptp_step_out *out)
 {
+	s->version = m->version;
+	if (m->version == PPTP_WIRE_VERSION)
+		return true;
 	s->state = PPTP_SESS_UNINSPECTED;
 	out->violation = PPTP_V_VERSION;
 	out->actions |= PPTP_ACT_UNINSPECT;
 	if (s->ncalls)
 		out->actions |= PPTP_ACT_END_ALL;
+	return false;
 }
 
 static void pptp_ctrl_step(struct pptp_session *s, const struct pptp_msg *m,
@@ -172,10 +182,7 @@ static void pptp_ctrl_step(struct pptp_session *s, const struct pptp_msg *m,
 		if (s->state == PPTP_SESS_REQUESTED &&
 		    in->side != s->sccrq_side) {
 			/* RFC 2637 3.1.3 collision: both ends asked at once. */
-			if (m->version != PPTP_WIRE_VERSION) {
-				s->version = m->version;
-				pptp_uninspect(s, out);
-			}
+			pptp_version_known(s, m, out);
 			return;
 		}
 		if (s->state != PPTP_SESS_IDLE &&
@@ -183,11 +190,8 @@ static void pptp_ctrl_step(struct pptp_session *s, const struct pptp_msg *m,
 			out->violation = PPTP_V_STATE;
 			return;
 		}
-		s->version = m->version;
-		if (m->version != PPTP_WIRE_VERSION) {
-			pptp_uninspect(s, out);
+		if (!pptp_version_known(s, m, out))
 			return;
-		}
 		/* Leftovers of a stopped session must not leak into the new one. */
 		if (s->ncalls)
 			out->actions |= PPTP_ACT_END_ALL;
@@ -200,11 +204,8 @@ static void pptp_ctrl_step(struct pptp_session *s, const struct pptp_msg *m,
 			out->violation = PPTP_V_STATE;
 			return;
 		}
-		s->version = m->version;
-		if (m->version != PPTP_WIRE_VERSION) {
-			pptp_uninspect(s, out);
+		if (!pptp_version_known(s, m, out))
 			return;
-		}
 		if (m->result == PPTP_SCCRP_OK)
 			s->state = PPTP_SESS_ESTABLISHED;
 		else

@@ -127,6 +127,24 @@ static bool pptp_seq_in(u32 s, u32 start, unsigned int len)
 }
 
 /*
+ * Append the next @take new bytes at *@off to the held head.  Returns
+ * false when they cannot be read: the stream is lost.
+ */
+static bool pptp_stream_hold(struct pptp_stream *st, unsigned int *off,
+			     unsigned int *len, unsigned int take,
+			     const struct pptp_stream_ops *ops, void *ctx)
+{
+	if (take && ops->read(ctx, *off, st->hold + st->hold_len, take)) {
+		pptp_stream_lose(st, ops, ctx);
+		return false;
+	}
+	st->hold_len += take;
+	*off += take;
+	*len -= take;
+	return true;
+}
+
+/*
  * Consume new bytes of the current message's head.  Returns false when
  * the segment's walk must stop.
  */
@@ -144,13 +162,8 @@ static bool pptp_stream_head(struct pptp_stream *st, unsigned int *off,
 	if (st->hold_len < PPTP_WIRE_HDR_LEN) {
 		take = min_t(unsigned int, PPTP_WIRE_HDR_LEN - st->hold_len,
 			     *len);
-		if (ops->read(ctx, *off, st->hold + st->hold_len, take)) {
-			pptp_stream_lose(st, ops, ctx);
+		if (!pptp_stream_hold(st, off, len, take, ops, ctx))
 			return false;
-		}
-		st->hold_len += take;
-		*off += take;
-		*len -= take;
 		if (st->hold_len < PPTP_WIRE_HDR_LEN)
 			return true;
 	}
@@ -163,14 +176,8 @@ static bool pptp_stream_head(struct pptp_stream *st, unsigned int *off,
 		want = pptp_msg_decide_len(pptp_get16(st->hold +
 						      PPTP_WIRE_OFF_MSG_TYPE));
 		take = min_t(unsigned int, want - st->hold_len, *len);
-		if (take && ops->read(ctx, *off, st->hold + st->hold_len,
-				      take)) {
-			pptp_stream_lose(st, ops, ctx);
+		if (!pptp_stream_hold(st, off, len, take, ops, ctx))
 			return false;
-		}
-		st->hold_len += take;
-		*off += take;
-		*len -= take;
 		if (st->hold_len < want)
 			return true;
 		/* Judge on the head; the body holds nothing we read. */
