@@ -10,8 +10,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${TMPDIR:-/tmp}/pptp-alg-bench-callid
 mkdir -p "$OUT"
-CFLAGS=(-std=gnu11 -O2 -I"$TOP/kunit/host/include" -I"$TOP/include"
-	-include "$TOP/fuzz/include/pptp_host_extra.h")
+CFLAGS=(-std=gnu11 -O2 -I"$TOP/kunit/host/include" -I"$TOP/include")
 build() { # NAME SOURCE
 	${CC:-gcc} "${CFLAGS[@]}" -o "$OUT/$1" "$TOP/bench/callid_bench.c" "$2"
 }
@@ -25,7 +24,6 @@ if [[ -n ${BASE:-} ]]; then
 	mkdir -p "$OUT/inc/pptp_alg"
 	mv "$OUT/callid.h" "$OUT/inc/pptp_alg/callid.h"
 	${CC:-gcc} -std=gnu11 -O2 -I"$OUT/inc" -I"$TOP/kunit/host/include" \
-		-include "$TOP/fuzz/include/pptp_host_extra.h" \
 		-o "$OUT/base" "$TOP/bench/callid_bench.c" "$OUT/base_callid.c"
 	printf '%-10s %s\n' "$BASE" "$("$OUT/base" "${1:-2000}")"
 fi
