@@ -5,6 +5,7 @@
 # uses it: `ct helper pptp { type "pptp-alg" protocol tcp; }` makes the
 # kernel request_module("nfct-helper-pptp-alg").  Then a TCP connection to
 # port 1723 routed through the rule must carry helper=pptp-alg.
+# exclusive: unloads and autoloads the module
 . "$(dirname "$0")/lib.sh"
 
 require_vm

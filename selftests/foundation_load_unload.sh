@@ -4,6 +4,7 @@
 # Load/unload the module many times in one boot: every cycle must leave no
 # proc entries, no kmem caches and no kernel warnings behind.  Catches
 # init/exit ordering bugs and leaks that a single load would not show.
+# exclusive: loads and unloads the module
 . "$(dirname "$0")/lib.sh"
 
 CYCLES=${PPTP_ALG_CYCLES:-50}

@@ -14,6 +14,7 @@
 #     unloads cleanly, caches return to baseline, and dmesg has no
 #     "leaking"/sysctl/WARNING messages (a leaked sysctl table or proc
 #     entry of a dying netns is reported by the kernel there).
+# exclusive: unloads the module with namespaces alive
 . "$(dirname "$0")/lib.sh"
 
 SYSCTLS=(gre_timeout gre_stream_timeout expect_timeout max_calls strict log_invalid)

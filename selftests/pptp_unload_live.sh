@@ -7,6 +7,7 @@
 # sent afterwards (no helper any more) just hits the drop rule; the
 # module loads again.
 # timeout: 180
+# exclusive: unloads the module under live calls
 . "$(dirname "$0")/pptp_lib.sh"
 
 pptp_require

@@ -17,6 +17,7 @@
 # kernel really early-dropped entries, both GRE entries are still there,
 # and GRE from each side still arrives after the flood.
 # timeout: 180
+# exclusive: fills the global conntrack table
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 

@@ -11,6 +11,7 @@
 # "pptp-alg" on tcp dport 11723 behind a PAT router, one raw PNS inside
 # and a raw PAC outside on port 11723.  Checks: the ruleset loads, the
 # call is tracked and translated, its GRE is expected.
+# exclusive: reloads the module with a parameter
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 

@@ -18,6 +18,7 @@
 # per-call state would); leaks on unload are foundation_load_unload's and
 # kmemleak's job.
 # timeout: 300
+# exclusive: measures memory across module loads
 . "$(dirname "$0")/lib.sh"
 
 N=${PPTP_NETNS_MEM_COUNT:-100}

@@ -16,6 +16,7 @@
 # calls on one connection before any GRE; the PAC's GRE for the first
 # call must still reach A.
 # timeout: 240
+# exclusive: sets the global nf_conntrack_expect_max
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 

@@ -7,9 +7,15 @@
 # usage: selftests/run_all.sh [TEST...]
 #   TEST: name with or without .sh, or a glob (e.g. 'pptp_*').  Without
 #   arguments: $TESTS (space separated) if set, else every selftests/*.sh
-#   except lib.sh, run_all.sh and bench_*.sh, diff_*.sh (reports, not tests), dkms_*.sh (host-side) and *_lib.sh.
+#   except lib.sh, run_all.sh and the *_lib.sh libraries.
 # env: SELFTEST_TIMEOUT  per-test timeout in seconds (default 300); a test
 #                        may override it with a line "# timeout: N"
+#      SELFTEST_JOBS     run up to N tests at once (default 1).  A test
+#                        with a line "# exclusive: WHY" (it loads or
+#                        unloads the module, sets a global knob or
+#                        measures) runs alone.  Each test builds its own
+#                        namespaces; with N > 1 a test's output is shown
+#                        when it ends.
 #      SELFTEST_TIMEOUT_SCALE multiplies every timeout (debug kernels)
 #      SELFTEST_EXCLUDE  space separated names/globs to leave out
 #      SELFTEST_SKIP     names/globs not run, reported "ok N name # SKIP";
@@ -21,6 +27,7 @@ set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TIMEOUT_DEFAULT=${SELFTEST_TIMEOUT:-300}
+JOBS=${SELFTEST_JOBS:-1}
 OUT=${VM_RESULTS:-/tmp/pptp-alg-selftests}/selftests
 mkdir -p "$OUT" || exit 1
 
@@ -35,7 +42,7 @@ collect() {
 			[[ -f $f ]] || continue
 			name=$(basename "$f" .sh)
 			case $name in
-			lib | *_lib | run_all | bench_* | diff_* | dkms_*) continue ;;
+			lib | *_lib | run_all) continue ;;
 			esac
 			excluded "$name" && continue
 			printf '%s\n' "$f"
@@ -63,6 +70,61 @@ test_timeout() {
 	echo $((${t:-$TIMEOUT_DEFAULT} * ${SELFTEST_TIMEOUT_SCALE:-1}))
 }
 
+exclusive() { grep -q '^# exclusive:' "$1"; }
+
+# Start test $1 (path) as job $2 (its TAP number) in the background.
+start_test() {
+	local t=$1 n=$2 name to
+	name=$(basename "$t" .sh)
+	to=$(test_timeout "$t")
+	echo "# selftest: $name (timeout ${to}s)"
+	START[$n]=$SECONDS
+	# Own process group per test via setsid, so the timeout kills
+	# servers it left behind too; --kill-after for tests that ignore
+	# TERM.  Run alone, the output streams to the console as it comes.
+	if ((JOBS == 1)); then
+		timeout --kill-after=10 "$to" setsid bash "$t" </dev/null 2>&1 |
+			tee "$OUT/$name.log"
+		echo "${PIPESTATUS[0]}" >"$OUT/$name.rc"
+	else
+		{
+			timeout --kill-after=10 "$to" setsid bash "$t" </dev/null \
+				>"$OUT/$name.log" 2>&1
+			echo $? >"$OUT/$name.rc"
+		} &
+		PID[$!]=$n
+	fi
+	NAME[$n]=$name
+	TO[$n]=$to
+}
+
+# Report job $1 (TAP number), which has ended.
+report() {
+	local n=$1 name=${NAME[$1]} rc line dur
+	rc=$(cat "$OUT/$name.rc" 2>/dev/null || echo 125)
+	dur=$((SECONDS - START[n]))
+	((JOBS == 1)) || cat "$OUT/$name.log"
+	case $rc in
+	0) line="ok $n $name"; pass=$((pass + 1)) ;;
+	4) line="not ok $n $name # SKIP where it must run"; fail=$((fail + 1)) ;;
+	124 | 137) line="not ok $n $name # TIMEOUT ${TO[n]}s"; fail=$((fail + 1)) ;;
+	*) line="not ok $n $name # exit=$rc"; fail=$((fail + 1)) ;;
+	esac
+	echo "$line"
+	echo "$line # ${dur}s" >>"$OUT/results.tap"
+}
+
+# Wait until fewer than $1 jobs run, reporting each that ends.
+drain() {
+	local done
+	while ((${#PID[@]} >= $1 && ${#PID[@]} > 0)); do
+		wait -n -p done "${!PID[@]}"
+		[[ -n ${done:-} && -n ${PID[$done]:-} ]] || continue
+		report "${PID[$done]}"
+		unset "PID[$done]"
+	done
+}
+
 main() {
 	local pats=("$@")
 	if ((${#pats[@]} == 0)) && [[ -n ${TESTS:-} ]]; then
@@ -73,10 +135,22 @@ main() {
 
 	echo "TAP version 13"
 	echo "1..${#tests[@]}"
-	local n=0 pass=0 fail=0 skip=0 t name to rc start dur line
+	local n t name line
+	pass=0 fail=0 skip=0
+	declare -gA PID=()
+	declare -ga START=() NAME=() TO=()
 	: >"$OUT/results.tap"
-	for t in "${tests[@]}"; do
-		n=$((n + 1))
+	# Exclusive tests first, one at a time; then the rest, JOBS at once.
+	local order=() i
+	for i in "${!tests[@]}"; do
+		((JOBS == 1)) || exclusive "${tests[i]}" && order+=("$i")
+	done
+	for i in "${!tests[@]}"; do
+		((JOBS == 1)) || exclusive "${tests[i]}" || order+=("$i")
+	done
+	for i in "${order[@]}"; do
+		t=${tests[i]}
+		n=$((i + 1))
 		name=$(basename "$t" .sh)
 		if skipped "$name"; then
 			line="ok $n $name # SKIP SELFTEST_SKIP"
@@ -85,25 +159,16 @@ main() {
 			echo "$line # 0s" >>"$OUT/results.tap"
 			continue
 		fi
-		to=$(test_timeout "$t")
-		echo "# selftest: $name (timeout ${to}s)"
-		start=$SECONDS
-		# Own process group per test via setsid, so the timeout kills
-		# servers it left behind too; --kill-after for tests that
-		# ignore TERM.  Output streams to the console and the log.
-		timeout --kill-after=10 "$to" setsid bash "$t" </dev/null 2>&1 |
-			tee "$OUT/$name.log"
-		rc=${PIPESTATUS[0]}
-		dur=$((SECONDS - start))
-		case $rc in
-		0) line="ok $n $name"; pass=$((pass + 1)) ;;
-		4) line="not ok $n $name # SKIP where it must run"; fail=$((fail + 1)) ;;
-		124 | 137) line="not ok $n $name # TIMEOUT ${to}s"; fail=$((fail + 1)) ;;
-		*) line="not ok $n $name # exit=$rc"; fail=$((fail + 1)) ;;
-		esac
-		echo "$line"
-		echo "$line # ${dur}s" >>"$OUT/results.tap"
+		rm -f "$OUT/$name.rc"
+		if ((JOBS == 1)) || exclusive "$t"; then
+			JOBS=1 start_test "$t" "$n"
+			JOBS=1 report "$n"
+		else
+			drain "$JOBS"
+			start_test "$t" "$n"
+		fi
 	done
+	drain 1
 	echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 	printf 'pass %d\nfail %d\nskip %d\n' "$pass" "$fail" "$skip" >"$OUT/summary"
 	((fail == 0))
