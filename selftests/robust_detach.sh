@@ -14,6 +14,7 @@
 # router namespace deleted at once: its exit, which the module unload
 # waits for, must not wait seconds for that state.
 # timeout: 120
+# exclusive: unloads the module and times namespace exit
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 
@@ -42,18 +43,37 @@ ns_exec "$NS_S" python3 "$GRE" send --to 10.0.2.1 --key "$WIRE" --count 3 >/dev/
 ns_exec "$NS_C" python3 "$GRE" send --to 10.0.2.2 --key 20817 --count 3 >/dev/null
 check "GRE entries for the call" test "$(ct_list "$NS_R" -p gre | grep -c .)" -eq 2
 snap S0
-check "helper detached through ctnetlink" \
-	ns_exec "$NS_R" python3 "$TOOLS/ct_unhelp.py" 10.0.1.2 10.0.2.2 "$SPORT" 1723
+ns_exec "$NS_R" python3 "$TOOLS/ct_unhelp.py" 10.0.1.2 10.0.2.2 "$SPORT" 1723
+rc=$?
 ct_list "$NS_R" -p tcp | sed 's/^/# ct: /'
-check "state released within the sweep interval" wait_for 12 calls_empty
-check "its GRE entries removed" wait_for 2 gre_gone
-snap S1
-check "sessions_detached +$(delta sessions_detached) = 1" test "$(delta sessions_detached)" -eq 1
-check "sessions_active back to 0" test "$(stat_get "$NS_R" sessions_active)" -eq 0
+if ((rc == 3)); then
+	# Since 7.3 ctnetlink refuses (EOPNOTSUPP) to detach a helper, so a
+	# connection cannot lose its helper behind our back: it must simply
+	# keep it, with its call and GRE entries.
+	log "this kernel's ctnetlink does not detach helpers"
+	check "the connection keeps helper=pptp-alg" \
+		sh -c "ip netns exec '$NS_R' conntrack -L -p tcp --dport 1723 2>/dev/null |
+			grep -q helper=pptp-alg"
+	check "its call stays in the calls table" sh -c "! $(declare -f calls_empty); calls_empty"
+	check "its GRE entries stay" test "$(ct_list "$NS_R" -p gre | grep -c .)" -eq 2
+	snap S1
+	check "sessions_detached +$(delta sessions_detached) = 0" test "$(delta sessions_detached)" -eq 0
+	DETACHES=0
+else
+	check "helper detached through ctnetlink" test "$rc" -eq 0
+	check "state released within the sweep interval" wait_for 12 calls_empty
+	check "its GRE entries removed" wait_for 2 gre_gone
+	snap S1
+	check "sessions_detached +$(delta sessions_detached) = 1" test "$(delta sessions_detached)" -eq 1
+	check "sessions_active back to 0" test "$(stat_get "$NS_R" sessions_active)" -eq 0
+	DETACHES=1
+fi
 
 call 2
-check "second helper detached" \
-	ns_exec "$NS_R" python3 "$TOOLS/ct_unhelp.py" 10.0.1.2 10.0.2.2 "$SPORT" 1723
+if ((DETACHES)); then
+	check "second helper detached" \
+		ns_exec "$NS_R" python3 "$TOOLS/ct_unhelp.py" 10.0.1.2 10.0.2.2 "$SPORT" 1723
+fi
 # Before the sweep runs: the namespace's exit must release it at once.
 t0=$(date +%s%N)
 ip netns del "$NS_R"

@@ -8,6 +8,7 @@ calling its destroy callback.
   ct_unhelp.py SRC DST SPORT DPORT     (IPv4 TCP, original direction)
 Exit status 0 when the kernel acknowledged the update.
 """
+import errno
 import socket
 import struct
 import sys
@@ -54,7 +55,8 @@ def main():
     err = struct.unpack("=i", reply[16:20])[0] if rtype == NLMSG_ERROR else -1
     if err:
         print("ctnetlink update failed: %d" % err, file=sys.stderr)
-        return 1
+        # EOPNOTSUPP: the kernel no longer detaches helpers (7.3).
+        return 3 if err == -errno.EOPNOTSUPP else 1
     return 0
 
 
