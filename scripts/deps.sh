@@ -19,7 +19,7 @@ PACKAGES=(
 	linux-headers-amd64 linux-image-amd64 "linux-source-${KSRC_VER}"
 	qemu-system-x86 busybox-static
 	sparse kmod cpio bc flex bison libelf-dev libssl-dev dwarves
-	iproute2 nftables conntrack pptpd pptp-linux ppp tcpdump
+	iproute2 nftables iptables conntrack pptpd pptp-linux ppp tcpdump
 	python3 rsync xz-utils perl
 )
 

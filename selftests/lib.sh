@@ -201,6 +201,29 @@ veth_pair() {
 # nft_ns NS  <<EOF ... EOF : load an nft ruleset from stdin into NS.
 nft_ns() { ip netns exec "$1" nft -f -; }
 
+# The README's recipes: fenced blocks (```nft, ```sh) whose first line is
+# "# recipe: NAME", applied by the selftests exactly as written.
+README=${PPTP_ALG_README:-$(dirname "${BASH_SOURCE[0]}")/../README.md}
+
+# readme_recipes LANG: names of the LANG recipes, in README order.
+readme_recipes() {
+	awk -v lang="$1" '
+		$0 ~ "^```" lang "[ \t]*$" { inblk = 1; first = 1; next }
+		inblk && /^```[ \t]*$/ { inblk = 0; next }
+		inblk && first { first = 0; if (sub(/^# recipe: */, "")) print $1 }
+	' "$README"
+}
+
+# readme_recipe LANG NAME: the block's text, comment line included.
+readme_recipe() {
+	awk -v lang="$1" -v want="$2" '
+		$0 ~ "^```" lang "[ \t]*$" { inblk = 1; first = 1; keep = 0; next }
+		inblk && /^```[ \t]*$/ { inblk = 0; keep = 0; next }
+		inblk && first { first = 0; if ($0 ~ "^# recipe: *" want "[ \t]*$") keep = 1 }
+		keep { print }
+	' "$README"
+}
+
 ns_sysctl() { ip netns exec "$1" sysctl -qw "$2"; }
 
 # router_topology: client -- router -- server, IPv4 only.

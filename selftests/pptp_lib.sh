@@ -344,6 +344,7 @@ calls_field() {
 stat_of() { stat_get "$NS_R" "$1" || echo 0; }
 
 # pptp_scenario_up MODE NCLIENTS : full setup used by most tests.
+# PPTP_RULESET names a function that replaces pptp_ruleset (same args).
 pptp_scenario_up() {
 	local mode=$1 n=${2:-1} i srv
 	if [[ $mode == dnat ]]; then
@@ -353,7 +354,8 @@ pptp_scenario_up() {
 		srv=$R_OUT
 	else
 		pptp_topo_pat "$n" || ksft_exit_fail "topology"
-		pptp_ruleset pat "${PPTP_WITH_HELPER:-1}" || ksft_exit_fail "nft ruleset"
+		"${PPTP_RULESET:-pptp_ruleset}" pat "${PPTP_WITH_HELPER:-1}" ||
+			ksft_exit_fail "router ruleset"
 		pptp_server_start "$NS_S" "$SRV" || { pptp_dump_logs; ksft_exit_fail "pptpd did not listen"; }
 		srv=$SRV
 	fi

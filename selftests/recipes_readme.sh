@@ -9,6 +9,7 @@
 # the way the recipe is meant for, and must complete, be NATed as the
 # recipe says and carry helper=pptp-alg (no helper for pix62-static).
 # timeout: 240
+# exclusive: unloads the module at the end
 . "$(dirname "$0")/lib.sh"
 
 require_vm
@@ -16,21 +17,8 @@ require_root
 require_cmd nft conntrack python3 modprobe awk
 require_module
 
-README=${PPTP_ALG_README:-$(dirname "$0")/../README.md}
-[[ -r $README ]] || ksft_exit_skip "no README at $README"
-
-# recipe_text NAME: the block's text, comment line included.
-recipe_text() {
-	awk -v want="$1" '
-		/^```nft[ \t]*$/ { inblk = 1; first = 1; keep = 0; next }
-		inblk && /^```[ \t]*$/ { inblk = 0; keep = 0; next }
-		inblk && first { first = 0; if ($0 ~ "^# recipe: *" want "[ \t]*$") keep = 1 }
-		keep { print }
-	' "$README"
-}
-
-mapfile -t RECIPES < <(sed -n 's/^# recipe: *\([A-Za-z0-9_-]*\).*/\1/p' "$README")
-((${#RECIPES[@]})) || ksft_exit_fail "no '# recipe:' blocks in $README"
+mapfile -t RECIPES < <(readme_recipes nft)
+((${#RECIPES[@]})) || ksft_exit_fail "no '# recipe:' nft blocks in README"
 log "recipes in README: ${RECIPES[*]}"
 for want in pix62-static pat dnat-server router-client; do
 	[[ " ${RECIPES[*]} " == *" $want "* ]] || log_fail "README lacks recipe $want"
@@ -75,7 +63,7 @@ defer "rm -f '$CT'"
 
 run_recipe() {
 	local name=$1 text
-	text=$(recipe_text "$name")
+	text=$(readme_recipe nft "$name")
 	[[ -n $text ]] || { log_fail "$name: empty block"; return; }
 	topology || { log_fail "$name: topology"; return; }
 	if ! check "$name: nft accepts the README block" \
