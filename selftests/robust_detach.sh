@@ -38,8 +38,8 @@ calls_empty() { [[ -z $(ns_exec "$NS_R" cat "$PROC_DIR/calls") ]]; }
 gre_gone() { (($(ct_list "$NS_R" -p gre | grep -c .) == 0)); }
 
 call 1
-WIRE=$(awk '$2 == "OCRQ" { sub("own=", "", $3); print $3; exit }' "$WORK/pac.log")
-ns_exec "$NS_S" python3 "$GRE" send --to 10.0.2.1 --key "$WIRE" --count 3 >/dev/null
+NAT_ID=$(awk '$2 == "OCRQ" { sub("own=", "", $3); print $3; exit }' "$WORK/pac.log")
+ns_exec "$NS_S" python3 "$GRE" send --to 10.0.2.1 --key "$NAT_ID" --count 3 >/dev/null
 ns_exec "$NS_C" python3 "$GRE" send --to 10.0.2.2 --key 20817 --count 3 >/dev/null
 check "GRE entries for the call" test "$(ct_list "$NS_R" -p gre | grep -c .)" -eq 2
 snap S0

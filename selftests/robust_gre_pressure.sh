@@ -39,9 +39,9 @@ timeout 120 ip netns exec "$NS_C" python3 "$RAW" pns --to 10.0.2.2 \
 	--port 1723 --call-id $PNS_ID --hold 60 >"$WORK/pns.out" 2>&1 &
 wait_for 15 grep -q "^ocrp" "$WORK/pns.out" || ksft_exit_fail "call not set up"
 # The ID the server knows the client's call by (translated by the PAT).
-WIRE=$(awk '$2 == "OCRQ" { sub("own=", "", $3); print $3; exit }' "$WORK/pac.log")
-log "call up: client $PNS_ID, on the wire $WIRE, PAC $PAC_ID"
-[[ -n $WIRE ]] || ksft_exit_fail "PAC saw no OCRQ"
+NAT_ID=$(awk '$2 == "OCRQ" { sub("own=", "", $3); print $3; exit }' "$WORK/pac.log")
+log "call up: client $PNS_ID, translated $NAT_ID, PAC $PAC_ID"
+[[ -n $NAT_ID ]] || ksft_exit_fail "PAC saw no OCRQ"
 
 # Receivers for the whole test; each keeps "count last-time" in a file.
 ns_exec "$NS_C" python3 "$GRE" recv --key $PNS_ID --out "$WORK/rx_c" --seconds 120 &
@@ -54,7 +54,7 @@ gre_both() {
 	local c0 s0 pid
 	c0=$(rx rx_c)
 	s0=$(rx rx_s)
-	ns_exec "$NS_S" python3 "$GRE" send --to 10.0.2.1 --key "$WIRE" \
+	ns_exec "$NS_S" python3 "$GRE" send --to 10.0.2.1 --key "$NAT_ID" \
 		--count "$1" --interval 0.05 >/dev/null &
 	pid=$!
 	ns_exec "$NS_C" python3 "$GRE" send --to 10.0.2.2 --key $PAC_ID \
@@ -90,7 +90,7 @@ print("flood", n)
 ' "$WORK/flooding" >"$WORK/flood.out" 2>&1 &
 FLOOD=$!
 # GRE keeps flowing while the table is full.
-ns_exec "$NS_S" python3 "$GRE" send --to 10.0.2.1 --key "$WIRE" --count 120 \
+ns_exec "$NS_S" python3 "$GRE" send --to 10.0.2.1 --key "$NAT_ID" --count 120 \
 	--interval 0.05 >/dev/null &
 ns_exec "$NS_C" python3 "$GRE" send --to 10.0.2.2 --key $PAC_ID --count 120 \
 	--interval 0.05 >/dev/null &

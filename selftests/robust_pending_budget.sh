@@ -38,7 +38,7 @@ check "nf_conntrack_expect_max=16" sh -c "echo 16 > $EXPF"
 ns_exec "$NS_S" python3 "$RAW" pac --bind 10.0.2.2 --port 1723 \
 	--own-id 20000 --log "$WORK/pac.log" >/dev/null 2>&1 &
 wait_listen "$NS_S" 1723 30 || ksft_exit_fail "PAC did not start"
-# gre_reaches FILE KEY WIRE: the PAC's GRE on translated ID WIRE reaches
+# gre_reaches FILE KEY NAT_ID: the PAC's GRE on translated ID NAT_ID reaches
 # the inside receiver counting KEY into FILE (started here).
 gre_reaches() {
 	ns_exec "$NS_C" python3 "$GRE" recv --key "$2" --out "$WORK/$1" --seconds 60 &
@@ -50,7 +50,7 @@ gre_reaches() {
 ocrqs_at_least() { (($(grep -c '^rx OCRQ' "$WORK/pac.log") >= $1)); }
 rx_at_least() { (($(awk '{print $1}' "$WORK/$1" 2>/dev/null || echo 0) >= $2)); }
 # The PAC's log line "rx OCRQ own=W" for real ID N: its translated ID.
-wire_of() { awk -v n="$1" '$2 == "OCRQ" { k++; if (k == n) { sub("own=", "", $3); print $3; exit } }' "$WORK/pac.log"; }
+nat_id_of() { awk -v n="$1" '$2 == "OCRQ" { k++; if (k == n) { sub("own=", "", $3); print $3; exit } }' "$WORK/pac.log"; }
 
 # A: three connections of four calls each, held open, no GRE.
 for c in 1 2 3; do
@@ -68,7 +68,7 @@ timeout 120 ip netns exec "$NS_C" python3 "$RAW" pns --to 10.0.2.2 \
 	--port 1723 --src 10.0.1.3 --call-id $B_ID --hold 30 \
 	>"$WORK/b.out" 2>&1 &
 wait_for 15 grep -q "^ocrp" "$WORK/b.out" || ksft_exit_fail "B's call not set up"
-W_B=$(wire_of 13)
+W_B=$(nat_id_of 13)
 log "B's call: real $B_ID, translated $W_B"
 check "B's GRE arrives while A holds 12 calls without GRE" \
 	gre_reaches rx_b $B_ID "$W_B"
@@ -94,7 +94,7 @@ ns_exec "$NS_C" timeout 120 python3 "$RAW" attack --to 10.0.2.2 \
 	>"$WORK/a300.out" 2>&1 &
 wait_for 90 ocrqs_at_least $((n0 + 300)) ||
 	log_fail "300 calls not set up"
-W_1=$(wire_of $((n0 + 1)))
+W_1=$(nat_id_of $((n0 + 1)))
 log "first of 300: real 4096, translated $W_1; expectations: $(ct_expect_list "$NS_R" | grep -c .)"
 check "the first of 300 calls still gets its GRE" gre_reaches rx_a 4096 "$W_1"
 if ((OURS)); then

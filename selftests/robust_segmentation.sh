@@ -15,8 +15,9 @@
 # before its result code: the router decides each field on its last byte
 # (OCRP's peer field before the message is judged, as soon as it is in)
 # and translates it across the boundary (the translated ID keeps the real
-# one's high byte; see kunit pptp_stream_test split_field).  netem starts only after
-# SCCRQ/SCCRP (see README, Robustness).
+# one's high byte; see kunit pptp_stream_test split_field).  netem starts
+# only after SCCRQ/SCCRP (see docs/DESIGN.md, "Segmentation, resends and
+# call-ID translation").
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 

@@ -70,7 +70,7 @@ struct call {
 	int conn;
 	uint16_t pns_id;	/* as the PNS uses it */
 	uint16_t pac_id;	/* as the PAC uses it */
-	uint16_t pns_wire;	/* PNS ID as the PAC sees it */
+	uint16_t pns_nat_id;	/* PNS ID as the PAC sees it */
 };
 
 static struct conn *conns;
@@ -254,10 +254,10 @@ static void setup_batch(int from, int to)
 		int fd = conns[cl->conn].sfd;
 
 		read_msg(fd, b, OCRQ);
-		cl->pns_wire = get16(b + 12);
+		cl->pns_nat_id = get16(b + 12);
 		build(b, OCRP);
 		put16(b + 12, cl->pac_id);
-		put16(b + 14, cl->pns_wire);
+		put16(b + 14, cl->pns_nat_id);
 		b[16] = 1;
 		write_all(fd, b, 32);
 	}
@@ -268,7 +268,7 @@ static void setup_batch(int from, int to)
 		if (get16(b + 14) != cl->pns_id) {
 			fprintf(stderr, "call %d (conn %d): OCRP call %u peer %u, want peer %u; PAC saw PNS ID %u\n",
 				i, cl->conn, get16(b + 12), get16(b + 14),
-				cl->pns_id, cl->pns_wire);
+				cl->pns_id, cl->pns_nat_id);
 			errno = 0;
 			die("OCRP peer call ID not translated back");
 		}
@@ -279,7 +279,7 @@ static void setup_batch(int from, int to)
 
 		send_gre(cgre_fd, &server, cl->pac_id);
 		dst = conns[cl->conn].peer;
-		send_gre(sgre_fd, &dst, cl->pns_wire);
+		send_gre(sgre_fd, &dst, cl->pns_nat_id);
 	}
 }
 
