@@ -24,24 +24,25 @@ LENS = {SCCRQ: 156, SCCRP: 156, STOPCCRQ: 16, STOPCCRP: 16, ECHORQ: 16,
 
 
 def wire_bytes(t, own=0, peer=0, res=1):
-    """Same layout as put_msg() in the harness."""
+    """Same layout as pptp_build_msg() (kunit/pptp_build.c), with the
+    harness's result 0xff meaning version 2."""
     n = LENS[t]
     b = bytearray(n)
     struct.pack_into(">HHIH", b, 0, n, 1, 0x1a2b3c4d, t)
     if t in (SCCRQ, SCCRP):
         struct.pack_into(">H", b, 12, 0x0200 if res == 0xff else 0x0100)
-        b[14] = 1 if res == 0xff else res
+        if t == SCCRP:
+            b[14] = 1 if res == 0xff else res
+    elif t == STOPCCRP:
+        b[12] = res
+    elif t in (OCRQ, ICRQ, CCRQ):
+        struct.pack_into(">H", b, 12, own)
+    elif t in (OCRP, ICRP):
+        struct.pack_into(">HHB", b, 12, own, peer, res)
+    elif t == CDN:
+        struct.pack_into(">HB", b, 12, own, res)
     elif t in (ICCN, WEN, SLI):
         struct.pack_into(">H", b, 12, peer)
-    else:
-        if n >= 16:
-            struct.pack_into(">HH", b, 12, own, peer)
-        if n >= 20:
-            b[16] = res
-        if t == CDN:
-            b[14] = res
-        if t == STOPCCRP:
-            b[12] = res
     return bytes(b)
 
 

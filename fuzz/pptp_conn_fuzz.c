@@ -21,6 +21,9 @@
  *     4 FIN       -                              FIN/RST: end all calls
  *     5 FORGE     back-1, len-1, bytes           resend with other bytes
  *     6 MSG       type, own(2), peer(2), result  a well-formed message
+ *                                                (pptp_build_msg(); an
+ *                                                SCCRQ/SCCRP of result
+ *                                                0xff: version 2, result 1)
  *     7 MSGSPLIT  like MSG + cut                 well-formed, in 2 pieces
  *     8 SYNACK    -                              stream starts of both
  *                                                sides at position 0
@@ -65,6 +68,7 @@
 #include <linux/types.h>
 
 #include "pptp_alg/conn.h"
+#include "pptp_build.h"
 
 #define HIST_MAX	8192
 #define LOG_MAX		512
@@ -489,43 +493,6 @@ static u32 sent(int side)
 	return A.pc.dir[side].next_seq - A.isn[side];
 }
 
-static void put_msg(u8 *b, unsigned int type, u16 own, u16 peer, u8 res)
-{
-	unsigned int len = pptp_msg_type_len(type);
-
-	memset(b, 0, len);
-	pptp_put16(b, len);
-	pptp_put16(b + 2, PPTP_WIRE_PKT_CONTROL);
-	pptp_put16(b + 4, PPTP_WIRE_MAGIC >> 16);
-	pptp_put16(b + 6, PPTP_WIRE_MAGIC & 0xffff);
-	pptp_put16(b + 8, type);
-	switch (type) {
-	case PPTP_MSG_SCCRQ:
-	case PPTP_MSG_SCCRP:
-		/* res 0xff: announce version 2 instead of 1 */
-		pptp_put16(b + 12, res == 0xff ? 0x0200 : PPTP_WIRE_VERSION);
-		b[14] = res == 0xff ? 1 : res;
-		break;
-	case PPTP_MSG_ICCN:
-	case PPTP_MSG_WEN:
-	case PPTP_MSG_SLI:
-		pptp_put16(b + 12, peer);
-		break;
-	default:
-		if (len >= 16) {
-			pptp_put16(b + 12, own);
-			pptp_put16(b + 14, peer);
-		}
-		if (len >= 20)
-			b[16] = res;
-		if (type == PPTP_MSG_CDN)
-			b[14] = res;
-		if (type == PPTP_MSG_STOPCCRP)
-			b[12] = res;
-		break;
-	}
-}
-
 /*
  * A forwarded @len bytes at @pos (sent as @b, now in A.seg); the stream
  * has accepted its bytes below @end (hist[] holds them as sent).  Keep
@@ -714,6 +681,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned int len = 0, back, gap, cut;
 		u32 at = sent(side);
 		int t, o1, o2, p1, p2, r;
+		bool v2;
 
 		switch (kind) {
 		case 1:	/* RESEND */
@@ -783,8 +751,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (p2 = get(&in)) < 0 || (r = get(&in)) < 0)
 				break;
 			t = t % PPTP_MSG_TYPE_MAX + 1;
-			put_msg(buf, t, o1 << 8 | o2, p1 << 8 | p2, r);
-			len = pptp_msg_type_len(t);
+			/* result 0xff: SCCRQ/SCCRP announce version 2 */
+			v2 = r == 0xff && t <= PPTP_MSG_SCCRP;
+			len = pptp_build_msg(buf, t,
+					     v2 ? 0x0200 : PPTP_WIRE_VERSION,
+					     o1 << 8 | o2, p1 << 8 | p2,
+					     v2 ? 1 : r);
 			if (kind == 6) {
 				segment(side, at, buf, len);
 				break;

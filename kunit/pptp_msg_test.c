@@ -8,24 +8,12 @@
 #include <linux/string.h>
 
 #include "pptp_alg/msg.h"
+#include "pptp_build.h"
 
 #define BUF_LEN		512
 
 /* Fields 12..17 carry distinct bytes so every extraction is attributable. */
 static const u8 body_pattern[6] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
-
-static void put_hdr(u8 *b, unsigned int len, unsigned int pkt, u32 magic,
-		    unsigned int type)
-{
-	pptp_put16(b + PPTP_WIRE_OFF_LEN, len);
-	pptp_put16(b + PPTP_WIRE_OFF_PKT_TYPE, pkt);
-	b[PPTP_WIRE_OFF_MAGIC] = magic >> 24;
-	b[PPTP_WIRE_OFF_MAGIC + 1] = magic >> 16;
-	b[PPTP_WIRE_OFF_MAGIC + 2] = magic >> 8;
-	b[PPTP_WIRE_OFF_MAGIC + 3] = magic;
-	pptp_put16(b + PPTP_WIRE_OFF_MSG_TYPE, type);
-	pptp_put16(b + PPTP_WIRE_OFF_RESERVED0, 0);
-}
 
 /* A valid message of @type with the pattern body; returns its length. */
 static unsigned int build(u8 *b, unsigned int type)
@@ -33,7 +21,7 @@ static unsigned int build(u8 *b, unsigned int type)
 	unsigned int len = pptp_msg_type_len(type);
 
 	memset(b, 0xaa, len);
-	put_hdr(b, len, PPTP_WIRE_PKT_CONTROL, PPTP_WIRE_MAGIC, type);
+	pptp_build_hdr(b, len, PPTP_WIRE_PKT_CONTROL, PPTP_WIRE_MAGIC, type);
 	memcpy(b + PPTP_WIRE_HDR_LEN, body_pattern, sizeof(body_pattern));
 	return len;
 }
@@ -197,7 +185,7 @@ static void pptp_msg_test_insane_len(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pptp_msg_parse(b, 12, &m, &need),
 				PPTP_PARSE_BAD_LEN);
 		/* Insane length beats every later check. */
-		put_hdr(b, lens[i], 2, 0xdeadbeef, 0);
+		pptp_build_hdr(b, lens[i], 2, 0xdeadbeef, 0);
 		KUNIT_EXPECT_EQ(test, pptp_msg_parse(b, BUF_LEN, &m, &need),
 				PPTP_PARSE_BAD_LEN);
 		KUNIT_EXPECT_EQ(test, need, 0);
@@ -221,7 +209,7 @@ static void pptp_msg_test_bad_pkt_type(struct kunit *test)
 				PPTP_PARSE_BAD_PKT_TYPE);
 		KUNIT_EXPECT_EQ(test, need, len);
 		/* Reported before the magic and the control type. */
-		put_hdr(b, len, pkts[i], 0, 0);
+		pptp_build_hdr(b, len, pkts[i], 0, 0);
 		KUNIT_EXPECT_EQ(test, pptp_msg_parse(b, 12, &m, &need),
 				PPTP_PARSE_BAD_PKT_TYPE);
 		KUNIT_EXPECT_EQ(test, need, len);
@@ -239,14 +227,14 @@ static void pptp_msg_test_bad_magic(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	for (i = 0; i < ARRAY_SIZE(magics); i++) {
 		len = build(b, PPTP_MSG_ECHORQ);
-		put_hdr(b, len, PPTP_WIRE_PKT_CONTROL, magics[i],
-			PPTP_MSG_ECHORQ);
+		pptp_build_hdr(b, len, PPTP_WIRE_PKT_CONTROL, magics[i],
+			       PPTP_MSG_ECHORQ);
 		need = 7;
 		KUNIT_EXPECT_EQ(test, pptp_msg_parse(b, BUF_LEN, &m, &need),
 				PPTP_PARSE_BAD_MAGIC);
 		KUNIT_EXPECT_EQ(test, need, 0);
 		/* Before the control type and length match. */
-		put_hdr(b, 100, PPTP_WIRE_PKT_CONTROL, magics[i], 0);
+		pptp_build_hdr(b, 100, PPTP_WIRE_PKT_CONTROL, magics[i], 0);
 		KUNIT_EXPECT_EQ(test, pptp_msg_parse(b, 12, &m, &need),
 				PPTP_PARSE_BAD_MAGIC);
 	}

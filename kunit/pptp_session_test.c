@@ -11,7 +11,7 @@
 #include <linux/string.h>
 
 #include "pptp_alg/session.h"
-#include "pptp_test_msg.h"
+#include "pptp_build.h"
 
 #define ORIG	PPTP_SIDE_ORIG
 #define REPLY	PPTP_SIDE_REPLY
@@ -91,12 +91,10 @@ static void fx_exit(struct kunit *test)
 static void mk(struct kunit *test, u8 type, u16 own, u16 peer, u8 result)
 {
 	struct fx *f = test->priv;
-	unsigned int len = pptp_msg_type_len(type);
-	u8 *b = f->buf;
+	unsigned int len;
 
-	memset(b, 0, sizeof(f->buf));
-	pptp_test_put_msg(b, type, f->version, own, peer, result);
-	KUNIT_ASSERT_EQ(test, pptp_msg_parse(b, len, &f->m, NULL),
+	len = pptp_build_msg(f->buf, type, f->version, own, peer, result);
+	KUNIT_ASSERT_EQ(test, pptp_msg_parse(f->buf, len, &f->m, NULL),
 			PPTP_PARSE_OK);
 }
 
@@ -1304,7 +1302,7 @@ static void pptp_session_test_random(struct kunit *test)
 			KUNIT_ASSERT_GE(test, f->out.call, 0);
 			if (rnd() % 8) {
 				pptp_call_set_nat_id(&f->s, f->out.call,
-						     next_nat_id++);
+						   next_nat_id++);
 				pptp_step_rewrite(&f->s, &f->m, &f->in,
 						  f->out.call, &f->out);
 			} else {

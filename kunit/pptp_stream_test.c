@@ -35,7 +35,7 @@
 #include <linux/string.h>
 
 #include "pptp_alg/conn.h"
-#include "pptp_test_msg.h"
+#include "pptp_build.h"
 
 #define ORIG	PPTP_SIDE_ORIG
 #define REPLY	PPTP_SIDE_REPLY
@@ -64,7 +64,7 @@ struct sg {
 	bool nat, strict;
 	bool id_fail;		/* id_reserve() finds no free ID */
 	bool write_fail;	/* write() fails (the skb cannot be changed) */
-	bool far_nat_id;	/* IDs with another high byte than the hint */
+	bool far_nat_id;		/* IDs with another high byte than the hint */
 	unsigned int new_off;	/* first payload byte not resent */
 	u16 max_calls;
 	u16 nat_id_n;
@@ -383,25 +383,14 @@ struct conv {
 	bool nat;
 };
 
+/* A message with a non-zero filler after its fields, so misparses show. */
 static void put_msg(u8 *b, u8 type, u16 own, u16 peer, u8 result)
 {
-	unsigned int len = pptp_msg_type_len(type);
+	unsigned int len = pptp_build_msg(b, type, PPTP_WIRE_VERSION, own,
+					  peer, result);
 
-	pptp_test_put_msg(b, type, PPTP_WIRE_VERSION, own, peer, result);
-	/* Non-zero filler after the fields, so misparses show. */
 	if (len > 20)
 		memset(b + 20, 0xa5, len - 20);
-}
-
-/* Build a raw header; @len is written as given. */
-static void raw_hdr(u8 *b, u16 len, u16 pkt, u32 magic, u16 type)
-{
-	memset(b, 0, 12);
-	pptp_put16(b, len);
-	pptp_put16(b + 2, pkt);
-	pptp_put16(b + 4, magic >> 16);
-	pptp_put16(b + 6, magic & 0xffff);
-	pptp_put16(b + 8, type);
 }
 
 static void conv_add(struct conv *c, int side, u8 type, u16 own, u16 peer,
@@ -1450,7 +1439,7 @@ static void pptp_stream_test_lost_repatch(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, sg_feed(g, REPLY, r, c.end[5] - r),
 			PPTP_STREAM_PASS);
 	KUNIT_EXPECT_EQ(test, g->rw_ok, 2);
-	raw_hdr(b, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
+	pptp_build_hdr(b, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
 	KUNIT_EXPECT_EQ(test, sg_feed_bytes(g, REPLY, c.end[5], b, 16),
 			PPTP_STREAM_PASS);
 	KUNIT_EXPECT_TRUE(test, g->pc.dir[REPLY].lost);
@@ -1805,7 +1794,7 @@ static void pptp_stream_test_strict_sticky(struct kunit *test)
 
 	put_msg(b, PPTP_MSG_SCCRQ, 0, 0, 0);
 	n += PPTP_LEN_SCCRQ;				/* [0, 156) */
-	raw_hdr(b + n, 20, PPTP_WIRE_PKT_MGMT, PPTP_WIRE_MAGIC, 1);
+	pptp_build_hdr(b + n, 20, PPTP_WIRE_PKT_MGMT, PPTP_WIRE_MAGIC, 1);
 	n += 20;					/* [156, 176) */
 	put_msg(b + n, PPTP_MSG_ECHORQ, 0, 0, 0);
 	n += PPTP_LEN_ECHORQ;				/* [176, 192) */
@@ -1858,9 +1847,9 @@ static void pptp_stream_test_strict_two_drops(struct kunit *test)
 
 	put_msg(b, PPTP_MSG_SCCRQ, 0, 0, 0);
 	n += PPTP_LEN_SCCRQ;				/* [0, 156) */
-	raw_hdr(b + n, 20, PPTP_WIRE_PKT_MGMT, PPTP_WIRE_MAGIC, 1);
+	pptp_build_hdr(b + n, 20, PPTP_WIRE_PKT_MGMT, PPTP_WIRE_MAGIC, 1);
 	n += 20;					/* [156, 176) */
-	raw_hdr(b + n, 20, PPTP_WIRE_PKT_MGMT, PPTP_WIRE_MAGIC, 1);
+	pptp_build_hdr(b + n, 20, PPTP_WIRE_PKT_MGMT, PPTP_WIRE_MAGIC, 1);
 	n += 20;					/* [176, 196) */
 
 	g = sg_new(test, false, b, b);
@@ -1890,10 +1879,10 @@ static void pptp_stream_test_strict_lost(struct kunit *test)
 	for (i = 0; i < 2; i++) {
 		put_msg(b, PPTP_MSG_SCCRQ, 0, 0, 0);
 		if (i == 0)
-			raw_hdr(b + 156, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
+			pptp_build_hdr(b + 156, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
 		else
-			raw_hdr(b + 156, 4, 1, PPTP_WIRE_MAGIC,
-				PPTP_MSG_ECHORQ);
+			pptp_build_hdr(b + 156, 4, 1, PPTP_WIRE_MAGIC,
+				       PPTP_MSG_ECHORQ);
 		g = sg_new(test, false, b, b);
 		g->strict = true;
 		KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, 0, 156),
@@ -2026,15 +2015,15 @@ static void pptp_stream_test_resync(struct kunit *test)
 	struct sg *g;
 
 	memset(b, 0x5a, sizeof(b));
-	raw_hdr(b + n, 156, PPTP_WIRE_PKT_MGMT, PPTP_WIRE_MAGIC, 1);
+	pptp_build_hdr(b + n, 156, PPTP_WIRE_PKT_MGMT, PPTP_WIRE_MAGIC, 1);
 	n += 156;	/* management packet type */
-	raw_hdr(b + n, 20, 1, PPTP_WIRE_MAGIC, 16);
+	pptp_build_hdr(b + n, 20, 1, PPTP_WIRE_MAGIC, 16);
 	n += 20;	/* unknown control type */
-	raw_hdr(b + n, 12, 1, PPTP_WIRE_MAGIC, 0);
+	pptp_build_hdr(b + n, 12, 1, PPTP_WIRE_MAGIC, 0);
 	n += 12;	/* type 0, header only */
-	raw_hdr(b + n, 100, 1, PPTP_WIRE_MAGIC, PPTP_MSG_SCCRQ);
+	pptp_build_hdr(b + n, 100, 1, PPTP_WIRE_MAGIC, PPTP_MSG_SCCRQ);
 	n += 100;	/* wrong length for the type */
-	raw_hdr(b + n, 220, 1, PPTP_WIRE_MAGIC, PPTP_MSG_ECHORQ);
+	pptp_build_hdr(b + n, 220, 1, PPTP_WIRE_MAGIC, PPTP_MSG_ECHORQ);
 	n += 220;	/* largest sane length, wrong type size */
 	put_msg(b + n, PPTP_MSG_SCCRQ, 0, 0, 0);
 	n += PPTP_LEN_SCCRQ;
@@ -2065,7 +2054,7 @@ static void pptp_stream_test_bad_magic(struct kunit *test)
 
 	put_msg(b, PPTP_MSG_SCCRQ, 0, 0, 0);
 	n += PPTP_LEN_SCCRQ;
-	raw_hdr(b + n, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
+	pptp_build_hdr(b + n, 16, 1, 0x1a2b3c4e, PPTP_MSG_ECHORQ);
 	n += 16;
 	put_msg(b + n, PPTP_MSG_ECHORQ, 0, 0, 0);
 	n += PPTP_LEN_ECHORQ;
@@ -2092,7 +2081,7 @@ static void pptp_stream_test_bad_lengths(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		for (mode = 0; mode < 3; mode++) {
 			memset(b, 0, sizeof(b));
-			raw_hdr(b, lens[i], 1, PPTP_WIRE_MAGIC, PPTP_MSG_ECHORQ);
+			pptp_build_hdr(b, lens[i], 1, PPTP_WIRE_MAGIC, PPTP_MSG_ECHORQ);
 			put_msg(b + 16, PPTP_MSG_SCCRQ, 0, 0, 0);
 			n = 16 + PPTP_LEN_SCCRQ;
 			g = feed_mode(test, b, n, mode);
