@@ -49,8 +49,9 @@
  *    closed passes nothing any more; a dropped segment never advances the
  *    stream;
  *  - differential: a second connection ("mirror") receives exactly the
- *    new bytes the first one accepted, one byte per segment, in the same
- *    order, and the same acknowledgments.  Boundaries follow sequence
+ *    new bytes the first one accepted, cut finer (one byte per segment
+ *    for a side's first 256 bytes, then 1..16, see mirror_len()), in the
+ *    same order, and the same acknowledgments.  Boundaries follow sequence
  *    numbers, so both make the same judgements (actions, violations, call
  *    IDs, rewrite values and positions), malformed reports and final call
  *    table, up to the point where either fails a direction closed for a
@@ -102,8 +103,6 @@ struct conn {
 	u32 seg_pos;
 	unsigned int seg_len;
 	bool in_gap;
-	u8 seg[HIST_MAX + 512];
-	struct ent log[LOG_MAX];
 	unsigned int nlog;
 	unsigned int closed_at;	/* nlog when a direction first failed closed */
 	bool closed;
@@ -114,6 +113,12 @@ struct conn {
 	unsigned int nfields;
 	u32 writes[CHECKS_MAX];	/* fields rewritten in this segment */
 	unsigned int nwrites;
+	/*
+	 * Not cleared between inputs (conn_init() stops here): seg is
+	 * written before it is read, each log entry when it is added.
+	 */
+	u8 seg[HIST_MAX + 512];
+	struct ent log[LOG_MAX];
 };
 
 /* Byte oracle state of connection A (see the header comment). */
@@ -418,9 +423,9 @@ static enum pptp_conn_verdict feed(struct conn *c, int side, u32 pos,
 }
 
 static void conn_init(struct conn *c, bool nat, u16 max_calls,
-		      unsigned int pool_size, u8 *pool)
+		      unsigned int pool_size, u8 *pool, bool dirty)
 {
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, offsetof(struct conn, seg));
 	/* Fixed, so both copies index alike and a crash replays. */
 	pptp_conn_init(&c->pc, 0x2545f491U);
 	c->nat = nat;
@@ -428,7 +433,9 @@ static void conn_init(struct conn *c, bool nat, u16 max_calls,
 	c->isn[0] = 0xffffff00U;
 	c->isn[1] = 0x12345678U;
 	c->pool = pool;
-	memset(pool, 0, POOL_MAX + 1);
+	/* A clean end left every ID released (checked): the pool is empty. */
+	if (dirty)
+		memset(pool, 0, POOL_MAX + 1);
 	c->pool_size = pool_size;
 }
 
@@ -470,7 +477,9 @@ static void compare(const struct conn *a, const struct conn *b)
 static struct conn A, B;
 static u8 poolA[POOL_MAX + 1], poolB[POOL_MAX + 1];
 static u8 hist[2][HIST_MAX];
+static u32 hist_end[2];		/* hist[] and got[] are zero from here */
 static bool frozen[2];		/* A lost this side to the gap limit */
+static bool dirty = true;	/* the last input did not end cleanly */
 
 struct in {
 	const u8 *p;
@@ -522,6 +531,7 @@ static void forwarded(int side, u32 pos, const u8 *b, unsigned int len,
 		}
 		if (!got[side][p]) {
 			got[side][p] = 1;
+			hist_end[side] = max_t(u32, hist_end[side], p + 1);
 			out1[side][p] = A.seg[i];
 			continue;
 		}
@@ -590,14 +600,32 @@ static void ack(int side)
 }
 
 /*
+ * Bytes per segment of the mirror at stream position @p.  A side's first
+ * MIRROR_BYTEWISE bytes (the start-control message and the head of the
+ * next) go one per segment, so every cut is tried there; beyond, 1..16
+ * bytes from a hash of the position.  Any 17 bytes, the longest head a
+ * judgement reads, are still cut at least once, at points that change
+ * with the offset the fuzzer moves a message to, for a fraction of the
+ * segments, and of the time, that a byte each takes.
+ */
+#define MIRROR_BYTEWISE	256
+
+static u32 mirror_len(u32 p)
+{
+	if (p < MIRROR_BYTEWISE)
+		return 1;
+	return 1 + ((p * 2654435761U) >> 28);
+}
+
+/*
  * Feed one segment to A; hand the bytes A accepted as new to the mirror B
- * one at a time, unless A's side was lost to the gap limit or already
+ * in segments of mirror_len() bytes, unless A's side was lost to the gap limit or already
  * lost.  Like kmod/helper.c, segments are still fed once the connection
  * is no longer inspected: resends keep their rewrites and refusals.
  */
 static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 {
-	u32 before = sent(side), after, p;
+	u32 before = sent(side), after, p, n, k;
 	bool was_synced = A.pc.dir[side].synced;
 	bool was_lost = A.pc.dir[side].lost;
 	bool was_blocked = A.pc.blocked & (1U << side);
@@ -639,13 +667,18 @@ static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 	if (!was_synced)
 		before = pos;	/* A synced on this segment: pos 0 */
 	/* Accepted new bytes [before, after): remember them, mirror them. */
-	for (p = before; p != after && (u32)(p - before) < len; p++) {
-		unsigned int k = p - pos;
-
-		if (p < HIST_MAX)
-			hist[side][p] = b[k];	/* as sent, untranslated */
+	n = min_t(u32, after - before, len);
+	for (p = before; p != before + n; p += k) {
+		k = min_t(u32, mirror_len(p), before + n - p);
+		if (p < HIST_MAX) {
+			/* as sent, untranslated */
+			memcpy(&hist[side][p], &b[p - pos],
+			       min_t(u32, k, HIST_MAX - p));
+			hist_end[side] = max_t(u32, hist_end[side],
+					       min_t(u32, p + k, HIST_MAX));
+		}
 		if (!frozen[side] && !was_lost)
-			feed(&B, side, p, &b[k], 1);
+			feed(&B, side, p, &b[p - pos], k);
 	}
 	if (v == PPTP_CONN_PASS) {
 		note_rewrites(side);
@@ -666,13 +699,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = get(&in);
 	pool = (cfg >> 5) & 7;
 	pool = pool ? 1U << pool : POOL_MAX;
-	conn_init(&A, cfg & 1, 1 + ((cfg >> 1) & 15), pool, poolA);
-	conn_init(&B, cfg & 1, 1 + ((cfg >> 1) & 15), pool, poolB);
+	conn_init(&A, cfg & 1, 1 + ((cfg >> 1) & 15), pool, poolA, dirty);
+	conn_init(&B, cfg & 1, 1 + ((cfg >> 1) & 15), pool, poolB, dirty);
+	dirty = true;
 	B.mirror = true;
 	frozen[0] = frozen[1] = false;
-	memset(hist, 0, sizeof(hist));
-	memset(got, 0, sizeof(got));
-	memset(out1, 0, sizeof(out1));
+	/* out1[] is read only where got[] is set. */
+	for (i = 0; i < 2; i++) {
+		memset(hist[i], 0, hist_end[i]);
+		memset(got[i], 0, hist_end[i]);
+		hist_end[i] = 0;
+	}
 	memset(dropped, 0, sizeof(dropped));
 	nrw[0] = nrw[1] = 0;
 
@@ -789,5 +826,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pptp_conn_destroy(&B.pc, &f_ops, &B);
 	CHECK(!A.pool_used && !B.pool_used, "IDs left reserved: %u, %u",
 	      A.pool_used, B.pool_used);
+	dirty = false;
 	return 0;
 }
