@@ -15,35 +15,25 @@ import random
 import struct
 import sys
 
+# The message builder of the selftests' raw peers.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "selftests", "tools"))
+sys.dont_write_bytecode = True
+from pptp_raw import (DECODED, SCCRQ, SCCRP, STOPCCRQ, STOPCCRP,  # noqa: E402
+                      ECHORQ, ECHORP, OCRQ, OCRP, ICRQ, ICRP, ICCN, CCRQ,
+                      CDN, WEN, SLI, build)
+
 O, R = 0, 1
-(SCCRQ, SCCRP, STOPCCRQ, STOPCCRP, ECHORQ, ECHORP, OCRQ, OCRP, ICRQ, ICRP,
- ICCN, CCRQ, CDN, WEN, SLI) = range(1, 16)
-LENS = {SCCRQ: 156, SCCRP: 156, STOPCCRQ: 16, STOPCCRP: 16, ECHORQ: 16,
-        ECHORP: 20, OCRQ: 168, OCRP: 32, ICRQ: 220, ICRP: 24, ICCN: 28,
-        CCRQ: 16, CDN: 148, WEN: 40, SLI: 24}
 
 
 def wire_bytes(t, own=0, peer=0, res=1):
-    """Same layout as pptp_build_msg() (kunit/pptp_build.c), with the
-    harness's result 0xff meaning version 2."""
-    n = LENS[t]
-    b = bytearray(n)
-    struct.pack_into(">HHIH", b, 0, n, 1, 0x1a2b3c4d, t)
-    if t in (SCCRQ, SCCRP):
-        struct.pack_into(">H", b, 12, 0x0200 if res == 0xff else 0x0100)
-        if t == SCCRP:
-            b[14] = 1 if res == 0xff else res
-    elif t == STOPCCRP:
-        b[12] = res
-    elif t in (OCRQ, ICRQ, CCRQ):
-        struct.pack_into(">H", b, 12, own)
-    elif t in (OCRP, ICRP):
-        struct.pack_into(">HHB", b, 12, own, peer, res)
-    elif t == CDN:
-        struct.pack_into(">HB", b, 12, own, res)
-    elif t in (ICCN, WEN, SLI):
-        struct.pack_into(">H", b, 12, peer)
-    return bytes(b)
+    """The layout of pptp_build_msg() (kunit/pptp_build.c): the fields the
+    module decodes; the harness's result 0xff makes an SCCRQ/SCCRP of
+    version 2 with result 1."""
+    v2 = res == 0xff and t in (SCCRQ, SCCRP)
+    given = dict(own=own, peer=peer, res=1 if v2 else res,
+                 version=0x0200 if v2 else 0x0100)
+    return build(t, **{k: given[k] for k in DECODED.get(t, ())})
 
 
 class Conv:

@@ -14,7 +14,8 @@
       request must get its reply; prints one line per message
       ("rx OCRP call=.. peer=..") and exits 0 on success.
 
-Only the standard library; every socket operation has a timeout.
+Only the standard library; every socket operation has a timeout.  The
+messages come from pptp_raw.py's builder (kept next to this file).
 """
 import argparse
 import socket
@@ -23,25 +24,22 @@ import sys
 import threading
 import time
 
-MAGIC = 0x1A2B3C4D
-SCCRQ, SCCRP, STOPCCRQ, STOPCCRP, ECHORQ, ECHORP = 1, 2, 3, 4, 5, 6
-OCRQ, OCRP, ICRQ, ICRP, ICCN, CCRQ, CDN, WEN, SLI = 7, 8, 9, 10, 11, 12, 13, 14, 15
+# The selftests run this from the source tree: leave no __pycache__ there.
+sys.dont_write_bytecode = True
+from pptp_raw import (MAGIC, SCCRQ, SCCRP, STOPCCRQ, STOPCCRP, ECHORQ,
+                      ECHORP, OCRQ, OCRP, CCRQ, CDN, SLI, build)
+
+# As this tool prints them.
 NAMES = {1: "SCCRQ", 2: "SCCRP", 3: "StopCCRQ", 4: "StopCCRP", 5: "EchoRQ",
          6: "EchoRP", 7: "OCRQ", 8: "OCRP", 9: "ICRQ", 10: "ICRP", 11: "ICCN",
          12: "CCRQ", 13: "CDN", 14: "WEN", 15: "SLI"}
 
 
-def msg(ctype, body):
-    return struct.pack("!HHIHH", 12 + len(body), 1, MAGIC, ctype, 0) + body
-
-
-def sccr(version, reply=False):
-    if reply:
-        head = struct.pack("!HBB", version, 1, 0)
-    else:
-        head = struct.pack("!HH", version, 0)
-    return head + struct.pack("!IIHH", 1, 1, 0, 1) + b"selftest".ljust(64, b"\0") + \
-        b"pptp-alg".ljust(64, b"\0")
+def sccr(t, version):
+    """SCCRQ, or SCCRP with result 1, naming this peer."""
+    res = {"res": 1} if t == SCCRP else {}
+    return build(t, version=version, framing=1, bearer=1, firmware=1,
+                 host=b"selftest", vendor=b"pptp-alg", **res)
 
 
 def recv_exact(s, n):
@@ -77,23 +75,24 @@ def serve_conn(c, next_id):
             return next_id
         log("pac rx", NAMES.get(ctype, ctype))
         if ctype == SCCRQ:
-            c.sendall(msg(SCCRP, sccr(0x0100, reply=True)))
+            c.sendall(sccr(SCCRP, 0x0100))
         elif ctype == ECHORQ:
-            c.sendall(msg(ECHORP, body[:4] + struct.pack("!BBH", 1, 0, 0)))
+            ident = int.from_bytes(body[:4].ljust(4, b"\0"), "big")
+            c.sendall(build(ECHORP, ident=ident, res=1))
         elif ctype == OCRQ:
             (pns_id,) = struct.unpack("!H", body[:2])
             log("pac OCRQ call_id=%d" % pns_id)
             next_id += 1
             calls[pns_id] = next_id
-            c.sendall(msg(OCRP, struct.pack("!HHBBHIHHI", next_id, pns_id, 1, 0, 0,
-                                            64000, 64, 0, 0)))
+            c.sendall(build(OCRP, own=next_id, peer=pns_id, res=1,
+                            speed=64000, window=64))
         elif ctype == CCRQ:
             (pns_id,) = struct.unpack("!H", body[:2])
             # CDN carries the sender's (PAC's) own call ID.
             own = calls.pop(pns_id, pns_id)
-            c.sendall(msg(CDN, struct.pack("!HBBHH", own, 3, 0, 0, 0) + b"\0" * 128))
+            c.sendall(build(CDN, own=own, res=3))
         elif ctype == STOPCCRQ:
-            c.sendall(msg(STOPCCRP, struct.pack("!BBH", 1, 0, 0)))
+            c.sendall(build(STOPCCRP, res=1))
         elif ctype == SLI:
             pass
 
@@ -143,17 +142,17 @@ def expect(s, want):
 def pns(a):
     s = socket.create_connection((a.server, a.port), timeout=a.timeout)
     s.settimeout(a.timeout)
-    s.sendall(msg(SCCRQ, sccr(int(a.version, 0))))
+    s.sendall(sccr(SCCRQ, int(a.version, 0)))
     expect(s, SCCRP)
     log("rx SCCRP")
-    s.sendall(msg(ECHORQ, struct.pack("!I", 0x1234)))
+    s.sendall(build(ECHORQ, ident=0x1234))
     expect(s, ECHORP)
     log("rx EchoRP")
     peers = []
     for k in range(a.calls):
         cid = (int(a.call_id, 0) + k) & 0xFFFF
-        body = struct.pack("!HHIIIIHHHH", cid, k + 1, 300, 100000000, 3, 3, 64, 0, 0, 0)
-        s.sendall(msg(OCRQ, body + b"\0" * 128))
+        s.sendall(build(OCRQ, own=cid, serial=k + 1, min_bps=300,
+                        max_bps=100000000, bearer=3, framing=3, window=64))
         r = expect(s, OCRP)
         my, peer = struct.unpack("!HH", r[:4])
         log("rx OCRP call=%d peer=%d" % (my, peer))
@@ -161,13 +160,13 @@ def pns(a):
     if a.hold > 0:
         time.sleep(a.hold)
     for cid, _ in peers:
-        s.sendall(msg(CCRQ, struct.pack("!HH", cid, 0)))
+        s.sendall(build(CCRQ, own=cid))
         r = expect(s, CDN)
         log("rx CDN call=%d" % struct.unpack("!H", r[:2]))
     if a.linger > 0:
         log("lingering %gs before StopCCRQ" % a.linger)
         time.sleep(a.linger)
-    s.sendall(msg(STOPCCRQ, struct.pack("!BBH", 1, 0, 0)))
+    s.sendall(build(STOPCCRQ, reason=1))
     expect(s, STOPCCRP)
     log("rx StopCCRP")
     s.close()

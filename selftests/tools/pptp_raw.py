@@ -3,6 +3,7 @@
 """Raw PPTP control-connection peers for the robustness selftests.
 
 Plain TCP sockets, hand-built RFC 2637 messages (valid and hostile).
+The message builder (build(), msg()) is the one pptp_peer.py uses too.
 
   pptp_raw.py pac   --bind A --port P [--own-id N] [--log F] [--pieces]
         PAC server: answers SCCRQ/OCRQ/ICRQ/EchoRQ/CCRQ/StopCCRQ, logs
@@ -43,37 +44,89 @@ import time
 MAGIC = 0x1a2b3c4d
 (SCCRQ, SCCRP, STOPCCRQ, STOPCCRP, ECHORQ, ECHORP, OCRQ, OCRP, ICRQ, ICRP,
  ICCN, CCRQ, CDN, WEN, SLI) = range(1, 16)
-LENS = {SCCRQ: 156, SCCRP: 156, STOPCCRQ: 16, STOPCCRP: 16, ECHORQ: 16,
-        ECHORP: 20, OCRQ: 168, OCRP: 32, ICRQ: 220, ICRP: 24, ICCN: 28,
-        CCRQ: 16, CDN: 148, WEN: 40, SLI: 24}
 NAMES = {v: k for k, v in dict(
     SCCRQ=SCCRQ, SCCRP=SCCRP, STOPCCRQ=STOPCCRQ, STOPCCRP=STOPCCRP,
     ECHORQ=ECHORQ, ECHORP=ECHORP, OCRQ=OCRQ, OCRP=OCRP, ICRQ=ICRQ,
     ICRP=ICRP, ICCN=ICCN, CCRQ=CCRQ, CDN=CDN, WEN=WEN, SLI=SLI).items()}
 
+# RFC 2637 section 2: each message's body after the 12-byte header, field
+# by field (struct codes, big-endian).  own: the sender's call ID, peer:
+# the receiver's, res: the result code.
+BODY = {
+    SCCRQ: [("version", "H"), ("reserved1", "H"), ("framing", "I"),
+            ("bearer", "I"), ("channels", "H"), ("firmware", "H"),
+            ("host", "64s"), ("vendor", "64s")],
+    SCCRP: [("version", "H"), ("res", "B"), ("error", "B"),
+            ("framing", "I"), ("bearer", "I"), ("channels", "H"),
+            ("firmware", "H"), ("host", "64s"), ("vendor", "64s")],
+    STOPCCRQ: [("reason", "B"), ("reserved1", "B"), ("reserved2", "H")],
+    STOPCCRP: [("res", "B"), ("error", "B"), ("reserved1", "H")],
+    ECHORQ: [("ident", "I")],
+    ECHORP: [("ident", "I"), ("res", "B"), ("error", "B"),
+             ("reserved1", "H")],
+    OCRQ: [("own", "H"), ("serial", "H"), ("min_bps", "I"), ("max_bps", "I"),
+           ("bearer", "I"), ("framing", "I"), ("window", "H"),
+           ("delay", "H"), ("phone_len", "H"), ("reserved1", "H"),
+           ("phone", "64s"), ("subaddr", "64s")],
+    OCRP: [("own", "H"), ("peer", "H"), ("res", "B"), ("error", "B"),
+           ("cause", "H"), ("speed", "I"), ("window", "H"), ("delay", "H"),
+           ("channel", "I")],
+    ICRQ: [("own", "H"), ("serial", "H"), ("bearer", "I"), ("channel", "I"),
+           ("dialed_len", "H"), ("dialing_len", "H"), ("dialed", "64s"),
+           ("dialing", "64s"), ("subaddr", "64s")],
+    ICRP: [("own", "H"), ("peer", "H"), ("res", "B"), ("error", "B"),
+           ("window", "H"), ("delay", "H"), ("reserved1", "H")],
+    ICCN: [("peer", "H"), ("reserved1", "H"), ("speed", "I"),
+           ("window", "H"), ("delay", "H"), ("framing", "I")],
+    CCRQ: [("own", "H"), ("reserved1", "H")],
+    CDN: [("own", "H"), ("res", "B"), ("error", "B"), ("cause", "H"),
+          ("reserved1", "H"), ("stats", "128s")],
+    WEN: [("peer", "H"), ("reserved1", "H"), ("crc", "I"), ("framing", "I"),
+          ("hw_overruns", "I"), ("buf_overruns", "I"), ("timeouts", "I"),
+          ("alignment", "I")],
+    SLI: [("peer", "H"), ("reserved1", "H"), ("send_accm", "I"),
+          ("recv_accm", "I")],
+}
+LENS = {t: 12 + struct.calcsize(">" + "".join(c for _, c in f))
+        for t, f in BODY.items()}
+
+# The fields the module decodes (the C tests' pptp_build_msg() writes the
+# same ones).
+DECODED = {SCCRQ: ("version",), SCCRP: ("version", "res"),
+           STOPCCRP: ("res",), OCRQ: ("own",), ICRQ: ("own",),
+           CCRQ: ("own",), OCRP: ("own", "peer", "res"),
+           ICRP: ("own", "peer", "res"), CDN: ("own", "res"),
+           ICCN: ("peer",), WEN: ("peer",), SLI: ("peer",)}
+
+
+def build(t, length=None, pkt=1, magic=MAGIC, **fields):
+    """Message of type @t: the header, then BODY[t] with @fields given by
+    name and every other field zero.  A type outside RFC 2637 gets four
+    zero bytes of body.  @length, @pkt and @magic go into the header as
+    given, for hostile input; @length defaults to the real size."""
+    layout = BODY.get(t, [("reserved1", "I")])
+    names = [n for n, _ in layout]
+    unknown = set(fields) - set(names)
+    if unknown:
+        raise ValueError("type %s has no field %s" % (t, ", ".join(unknown)))
+    body = struct.pack(">" + "".join(c for _, c in layout),
+                       *(fields.get(n, b"" if c.endswith("s") else 0)
+                         for n, c in layout))
+    n = 12 + len(body)
+    return struct.pack(">HHIHH", n if length is None else length, pkt,
+                       magic, t, 0) + body
+
 
 def msg(t, own=0, peer=0, res=1, version=0x0100, length=None, pkt=1,
         magic=MAGIC):
-    n = LENS.get(t, 16)
-    b = bytearray(n)
-    struct.pack_into(">HHIH", b, 0, length if length is not None else n,
-                     pkt, magic, t)
+    """Message of type @t with only the fields the module decodes set."""
+    given = dict(own=own, peer=peer, res=res, version=version)
+    b = build(t, length, pkt, magic,
+              **{k: given[k] for k in DECODED.get(t, ())})
     if t in (SCCRQ, SCCRP):
-        struct.pack_into(">H", b, 12, version)
-        if t == SCCRP:
-            b[14] = res
-        b[20:28] = b"pptpraw\0"
-    elif t in (ICCN, WEN, SLI):
-        struct.pack_into(">H", b, 12, peer)
-    elif t in (OCRQ, ICRQ, CCRQ):
-        struct.pack_into(">H", b, 12, own)
-    elif t in (OCRP, ICRP):
-        struct.pack_into(">HHB", b, 12, own, peer, res)
-    elif t == CDN:
-        struct.pack_into(">HB", b, 12, own, res)
-    elif t == STOPCCRP:
-        b[12] = res
-    return bytes(b)
+        # A tag in the capability fields, which nothing reads.
+        b = b[:20] + b"pptpraw\0" + b[28:]
+    return b
 
 
 def log(f, line):
