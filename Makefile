@@ -19,7 +19,7 @@ KSRC_DIR ?= $(CACHE)/linux-source-6.1
 CHECKPATCH ?= $(KSRC_DIR)/scripts/checkpatch.pl
 
 SOURCES := $(filter-out %.mod.c,$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/core/*.c \
-	$(TOP)/kmod/*.h $(TOP)/include/pptp_alg/*.h))
+	$(TOP)/kmod/*.h $(TOP)/include/pptp_alg/*.h $(TOP)/kunit/*.c $(TOP)/kunit/*.h))
 
 .PHONY: all modules clean deps install sparse checkpatch check demo bench
 

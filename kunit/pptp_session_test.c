@@ -1100,7 +1100,6 @@ static void pptp_session_test_dup(struct kunit *test)
 	EXPECT_OK(test, f, 0);
 }
 
-
 /* pptp_step_rewrite only patches a field that names the call. */
 static void pptp_session_test_rewrite_guards(struct kunit *test)
 {
@@ -1302,7 +1301,7 @@ static void pptp_session_test_random(struct kunit *test)
 			KUNIT_ASSERT_GE(test, f->out.call, 0);
 			if (rnd() % 8) {
 				pptp_call_set_nat_id(&f->s, f->out.call,
-						   next_nat_id++);
+						     next_nat_id++);
 				pptp_step_rewrite(&f->s, &f->m, &f->in,
 						  f->out.call, &f->out);
 			} else {

@@ -477,11 +477,11 @@ static u32 prng(void)
 struct chunk_opts {
 	unsigned int max;	/* largest chunk; 1 = byte by byte */
 	unsigned int dup_pct;	/* identical retransmission of a chunk */
-	unsigned int overlap_pct;	/* resend from a message start or
-					 * from anywhere, up to done */
+	/* resend from a message start or from anywhere, up to done */
+	unsigned int overlap_pct;
 	unsigned int reorder_pct;	/* next chunk first: must be refused */
-	unsigned int extend_pct;	/* resend from a message start that
-					 * also carries the next new chunk */
+	/* resend from a message start that also carries the next new chunk */
+	unsigned int extend_pct;
 };
 
 /* Index of the message of @side that contains stream byte @pos. */
@@ -721,11 +721,13 @@ static bool expect_same_bytes(struct kunit *test, const struct conv *c,
 		if (!fail)
 			continue;
 		p = e->rw_pos;
-		skip[e->side][p] = skip[e->side][p + 1] = 1;
+		skip[e->side][p] = 1;
+		skip[e->side][p + 1] = 1;
 		if (g->out[e->side][p] != c->buf[e->side][p] ||
 		    g->out[e->side][p + 1] != c->buf[e->side][p + 1]) {
 			ok = false;
-			KUNIT_FAIL(test, "%s: #%u field at %u went out translated although judged late",
+			KUNIT_FAIL(test,
+				   "%s: #%u field at %u translated though judged late",
 				   what, i, p);
 		}
 	}
@@ -733,7 +735,8 @@ static bool expect_same_bytes(struct kunit *test, const struct conv *c,
 		const struct sg_ent *e = &g->log[first];
 
 		ok = false;
-		KUNIT_FAIL(test, "%s: %u rewrites against the rule, first #%u type %u at %u field %u: rw_ok %d, first new byte of the deciding segment %u",
+		KUNIT_FAIL(test,
+			   "%s: %u bad rewrites, first #%u type %u at %u field %u: rw_ok %d, deciding segment from %u",
 			   what, wrong, first, e->type, e->msg_pos, e->rw_pos,
 			   e->rw_ok, g->newfrom[e->side][ent_decide_pos(e)]);
 	}
@@ -769,7 +772,10 @@ static void pptp_stream_test_reference(struct kunit *test)
 	for (nat = 0; nat < 2; nat++) {
 		conv_build(&c, nat);
 		g = run_reference(test, &c);
-		expects = ends = endall = rw = 0;
+		expects = 0;
+		ends = 0;
+		endall = 0;
+		rw = 0;
 		for (i = 0; i < g->nlog; i++) {
 			const struct sg_ent *e = &g->log[i];
 
