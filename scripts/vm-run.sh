@@ -15,6 +15,7 @@
 # takes its 9p modules from there and the guest bind-mounts DIR over
 # /lib/modules.  Default: the host's /lib/modules.
 # --append ARGS: extra kernel command line (e.g. a clocksource choice).
+# --smp N: vCPUs (default $PPTP_VM_SMP, else 2).
 #
 # COMMAND is joined with spaces and run with `/bin/sh -c` (like ssh) in the
 # host root inside the guest, cwd = --cwd (default: current directory).
@@ -35,7 +36,7 @@ MODULES=
 APPEND_EXTRA=
 TIMEOUT=600
 MEM=1024
-SMP=2
+SMP=${PPTP_VM_SMP:-2}
 LOG=
 RESULTS=
 CWD=$PWD
