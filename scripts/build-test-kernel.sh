@@ -158,7 +158,7 @@ if [[ $MODE == modules ]]; then
 	(cd "$MOD_REPO" && tar -cf - --exclude='*.o' --exclude='*.ko' \
 		--exclude='*.cmd' --exclude='*.mod' --exclude='*.mod.c' \
 		--exclude='*.order' --exclude='Module.symvers' \
-		Kbuild kmod include kunit/Kbuild kunit/*.c) |
+		Kbuild kmod include kunit/Kbuild kunit/*.c kunit/*.h) |
 		tar -C "$scratch" -xf - || die "cannot copy sources from $MOD_REPO"
 	log "building nf_pptp_alg.ko for $KVER"
 	"${NICE[@]}" make -s -C "$DIR/build" M="$scratch" W=1 -j"$JOBS" modules ||
