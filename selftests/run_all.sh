@@ -102,6 +102,7 @@ start_test() {
 report() {
 	local n=$1 name=${NAME[$1]} rc line dur
 	rc=$(cat "$OUT/$name.rc" 2>/dev/null || echo 125)
+	rm -f "$OUT/$name.rc"
 	dur=$((SECONDS - START[n]))
 	((JOBS == 1)) || cat "$OUT/$name.log"
 	case $rc in
