@@ -76,7 +76,7 @@ FLOW_T0=$(date +%s)
 ns_exec "$NS_C" python3 -c '
 import os, socket, sys, time
 run, out, stall, t0 = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-ok = bad = 0; worst = 0.0; slow = []
+ok = bad = 0; worst = 0.0; slow = []; why = []
 s = socket.create_connection(("10.0.2.2", 8080), timeout=stall)
 blob = os.urandom(4096)
 while os.path.exists(run):
@@ -89,15 +89,18 @@ while os.path.exists(run):
             if not d: raise OSError("closed")
             got += d
         ok += got == blob; bad += got != blob
-    except OSError:
+        if got != blob: why.append("%.0f:corrupt" % (t - t0))
+    except OSError as e:
         bad += 1
+        why.append("%.0f:%s" % (t - t0, e.__class__.__name__))
         try: s = socket.create_connection(("10.0.2.2", 8080), timeout=stall)
         except OSError: pass
     rtt = time.time() - t
     worst = max(worst, rtt)
     if rtt > 1: slow.append("%.0f:%.1f" % (t - t0, rtt))
     time.sleep(0.05)
-open(out, "w").write("%d %d %.3f %s\n" % (ok, bad, worst, ",".join(slow[:20]) or "-"))
+open(out, "w").write("%d %d %.3f %s %s\n" % (ok, bad, worst, ",".join(slow[:20]) or "-",
+                                          ",".join(why[:20]) or "-"))
 ' "$WORK/flow.run" "$WORK/flow.out" "$FLOW_STALL" "$FLOW_T0" &
 FLOW=$!
 # phase NAME: log when a phase starts, on the echo flow's clock.
@@ -251,9 +254,10 @@ sysctl_set "$NS_R" strict 0
 # ------------------------------------------------ unrelated flow
 rm -f "$WORK/flow.run"
 wait "$FLOW"
-read -r fok fbad fworst fslow <"$WORK/flow.out" || fok=0
+read -r fok fbad fworst fslow fwhy <"$WORK/flow.out" || fok=0
 log "unrelated TCP flow: $fok echoes ok, ${fbad:-?} failed or stalled over ${FLOW_STALL}s, worst RTT ${fworst:-?}s"
 log "echoes over 1 s (s since start:RTT): ${fslow:--}"
+log "failed echoes (s since start:why): ${fwhy:--}"
 check "unrelated TCP flow kept working" test "${fok:-0}" -gt 20 -a "${fbad:-1}" -eq 0
 
 check "no kernel warnings" dmesg_check
