@@ -86,21 +86,29 @@ check "mainline-off: an nft \"pptp\" helper object cannot load it" \
 check "mainline-off: nf_pptp_alg still loads" absent "does not load"
 pptp_load
 
+# tunnel_up NAME: client 0's call through the router with recipe NAME:
+# the tunnel comes up and carries pings, the control connection has our
+# helper and one call was set up.
+tunnel_up() {
+	if ! pptp_wait_up "$PPTP_UP_TIMEOUT" 0; then
+		log_fail "$1: ppp0 did not come up within ${PPTP_UP_TIMEOUT}s"
+		pptp_fail_dump
+		return 1
+	fi
+	check "$1: ping through the tunnel" pptp_ping 0 3
+	check "$1: control connection has helper=pptp-alg" \
+		sh -c "ip netns exec '$NS_R' conntrack -L -p tcp --dport $PPTP_PORT 2>/dev/null |
+			grep -q 'helper=pptp-alg'"
+	check "$1: one call set up" test "$(stat_of calls_setup)" -eq 1
+}
+
 # ------------------------------------------------------- iptables-pat
 ipt_pat() { recipe_in "$NS_R" iptables-pat; }
 PPTP_RULESET=ipt_pat pptp_scenario_up pat 1
-if pptp_wait_up "$PPTP_UP_TIMEOUT" 0; then
-	check "iptables-pat: ping through the tunnel" pptp_ping 0 3
-	check "iptables-pat: control connection has helper=pptp-alg" \
-		sh -c "ip netns exec '$NS_R' conntrack -L -p tcp --dport $PPTP_PORT 2>/dev/null |
-			grep -q 'helper=pptp-alg'"
-	check "iptables-pat: one call set up" test "$(stat_of calls_setup)" -eq 1
+if tunnel_up iptables-pat; then
 	check "iptables-pat: GRE entries on the router" test "$(gre_ct_count)" -gt 0
 	check "iptables-pat: the rules are iptables-nft's" \
 		sh -c "ip netns exec '$NS_R' iptables -t raw -S PREROUTING | grep -q 'CT --helper pptp-alg'"
-else
-	log_fail "iptables-pat: ppp0 did not come up within ${PPTP_UP_TIMEOUT}s"
-	pptp_fail_dump
 fi
 pptp_client_stop 0
 
@@ -112,16 +120,7 @@ recipe_in "$NS_R" iptables-router-client || log_fail "iptables-router-client rul
 pptp_server_start "$NS_S" "$SRV" || { pptp_dump_logs; ksft_exit_fail "pptpd did not listen"; }
 NS_CLIENTS=("$NS_R")
 pptp_client_start 0 "$SRV"
-if pptp_wait_up "$PPTP_UP_TIMEOUT" 0; then
-	check "iptables-router-client: ping through the tunnel" pptp_ping 0 3
-	check "iptables-router-client: control connection has helper=pptp-alg" \
-		sh -c "ip netns exec '$NS_R' conntrack -L -p tcp --dport $PPTP_PORT 2>/dev/null |
-			grep -q 'helper=pptp-alg'"
-	check "iptables-router-client: one call set up" test "$(stat_of calls_setup)" -eq 1
-else
-	log_fail "iptables-router-client: ppp0 did not come up within ${PPTP_UP_TIMEOUT}s"
-	pptp_fail_dump
-fi
+tunnel_up iptables-router-client
 pptp_client_stop 0
 
 dmesg_check
