@@ -106,12 +106,9 @@ check "dkms status: pptp-alg/$VERSION installed for $STAGED_KVER" \
 	grep -q "pptp-alg/$VERSION, $STAGED_KVER, .*installed" "$LOG/status-installed.txt"
 check "/usr/src/pptp-alg-$VERSION/dkms.conf" test -f "$MERGED/usr/src/pptp-alg-$VERSION/dkms.conf"
 
-host_khz=$(awk -F: '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
-clock="tsc=unstable clocksource=hpet"
-[[ -n $host_khz && $host_khz -gt 100000 ]] && clock="tsc_early_khz=$host_khz"
 guest() {
 	VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --kernel "$STAGED_VMLINUZ" \
-		--modules "$MERGED/usr/lib/modules" --append "$clock" \
+		--modules "$MERGED/usr/lib/modules" --host-clock \
 		--timeout 600 --cwd "$TOP" -- "$@"
 }
 

@@ -54,21 +54,9 @@ fi
 eval "$("$TOP/scripts/stage-kernel.sh" --quiet "$ALIAS")"
 
 tests=("$@")
-# Under TCG the guest's TSC runs at the host's TSC rate.  6.12's (and
-# later kernels') fast PIT calibration often fails there and its slow one lands on a fraction of
-# the real rate ("PIT calibration deviates from HPET"): the guest clock
-# then runs many times too fast, selftest timeouts fire early and RCU
-# stall / soft-lockup reports follow.  Tell it the host's rate instead;
-# fall back to the (slower to read) HPET when the host does not say.
-host_khz=$(awk -F: '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
-if [[ -n $host_khz && $host_khz -gt 100000 ]]; then
-	VM_CLOCK=${PPTP_VM_CLOCK-tsc_early_khz=$host_khz}
-else
-	VM_CLOCK=${PPTP_VM_CLOCK-tsc=unstable clocksource=hpet}
-fi
 start=$SECONDS
 VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --kernel "$STAGED_VMLINUZ" \
-	--modules "$STAGED_MODDIR" --append "$VM_CLOCK" --timeout "$VM_TIMEOUT" \
+	--modules "$STAGED_MODDIR" --host-clock --timeout "$VM_TIMEOUT" \
 	--results "$RES/guest" --log "$RES/console.log" --cwd "$TOP" \
 	-- selftests/run_all.sh "${tests[@]}" >"$RES/guest.log" 2>&1
 rc=$?

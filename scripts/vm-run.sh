@@ -8,7 +8,7 @@
 # usage: scripts/vm-run.sh [--kernel PATH] [--timeout SEC] [--mem MB]
 #                          [--smp N] [--log FILE] [--results DIR]
 #                          [--cwd DIR] [--env NAME=VAL]... [--verbose]
-#                          [--modules DIR] [--append ARGS] -- COMMAND...
+#                          [--modules DIR] [--append ARGS] [--host-clock] -- COMMAND...
 #
 # --modules DIR: a staged kernel's module tree (DIR/<kver>/, DIR ending in
 # /lib/modules, e.g. scripts/stage-6.12.sh's K612_MODDIR); the initramfs
@@ -16,6 +16,8 @@
 # /lib/modules.  Default: the host's /lib/modules.
 # --append ARGS: extra kernel command line (e.g. a clocksource choice).
 # --smp N: vCPUs (default $PPTP_VM_SMP, else 2).
+# --host-clock: tell the guest kernel the host's TSC rate (6.12 and later;
+# see host_clock below); $PPTP_VM_CLOCK overrides what it appends.
 #
 # COMMAND is joined with spaces and run with `/bin/sh -c` (like ssh) in the
 # host root inside the guest, cwd = --cwd (default: current directory).
@@ -44,11 +46,28 @@ VERBOSE=0
 EXTRA_ENV=()
 
 usage() {
-	sed -n '5,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '5,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
 die() { printf 'vm-run: %s\n' "$*" >&2; exit 125; }
+
+# Under TCG the guest's TSC runs at the host's TSC rate.  6.12's (and
+# later kernels') fast PIT calibration often fails there and its slow one
+# lands on a fraction of the real rate ("PIT calibration deviates from
+# HPET"): the guest clock then runs many times too fast, selftest timeouts
+# fire early and RCU stall / soft-lockup reports follow.  Tell it the
+# host's rate instead; fall back to the (slower to read) HPET when the
+# host does not say.
+host_clock() {
+	local khz
+	khz=$(awk -F: '/^cpu MHz/ {printf "%d", $2 * 1000; exit}' /proc/cpuinfo)
+	if [[ -n $khz && $khz -gt 100000 ]]; then
+		echo "${PPTP_VM_CLOCK-tsc_early_khz=$khz}"
+	else
+		echo "${PPTP_VM_CLOCK-tsc=unstable clocksource=hpet}"
+	fi
+}
 
 parse_args() {
 	while (($#)); do
@@ -59,6 +78,7 @@ parse_args() {
 		--timeout) TIMEOUT=$2; shift 2 ;;
 		--mem) MEM=$2; shift 2 ;;
 		--smp) SMP=$2; shift 2 ;;
+		--host-clock) APPEND_EXTRA+=" $(host_clock)"; shift ;;
 		--log) LOG=$2; shift 2 ;;
 		--results) RESULTS=$2; shift 2 ;;
 		--cwd) CWD=$2; shift 2 ;;
