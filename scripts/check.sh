@@ -179,39 +179,20 @@ count_guest() {
 	done
 }
 
-# Every finding in the guest's kernel log counts as a failure: the
-# guest runs without panic_on_warn precisely so we can see all of them.
+# scan_dmesg DIR LABEL: a finding in a guest's kernel log is a failure:
+# the guests run without panic_on_warn precisely so we see all of them.
 scan_dmesg() {
-	local d=$RES/guest/dmesg n=0 label re hits
-	if [[ ! -s $d ]]; then
-		say "dmesg: missing ($d)"
-		FAILED=$((FAILED + 1))
+	local findings
+	findings=$(kernel_log_findings "$1")
+	if [[ -z $findings ]]; then
+		say "dmesg($2): clean (tainted=$(<"$1/tainted"))"
 		return
 	fi
-	hits=$(grep -E -- "$SPLAT_RE" "$d")
-	if [[ -n $hits ]]; then
-		n=$((n + 1))
-		say "dmesg: FAIL"
-		printf '%s\n' "$hits" | head -n 10 | sed 's/^/    /'
-	fi
-	# Taint: allow only O (out-of-tree, bit 12) and E (unsigned, bit 13).
-	local taint bad letters='PFSRMBUDAWCIOELKXT' i out=
-	taint=$(cat "$RES/guest/tainted" 2>/dev/null || echo 0)
-	bad=$((taint & ~((1 << 12) | (1 << 13))))
-	if ((bad)); then
-		for ((i = 0; i < ${#letters}; i++)); do
-			((bad & (1 << i))) && out+=${letters:i:1}
-		done
-		n=$((n + 1))
-		say "dmesg: FAIL kernel tainted=$taint (flags $out)"
-	fi
-	if ((n)); then
-		FAILED=$((FAILED + n))
-		FAILED_LOGS+=("$d")
-		FAILED_STAGES+=("dmesg(${1:-6.1})")
-	else
-		say "dmesg: clean (tainted=$taint)"
-	fi
+	say "dmesg($2): FAIL"
+	printf '%s\n' "$findings" | sed 's/^/    /'
+	FAILED=$((FAILED + 1))
+	FAILED_LOGS+=("$1/dmesg")
+	FAILED_STAGES+=("dmesg($2)")
 }
 
 # ------------------------------------------------------------------ main
@@ -344,7 +325,7 @@ if ((build_ok)) && stage install make -C "$TOP" install; then
 			FAILED_LOGS+=("$RES/console.log")
 			FAILED_STAGES+=("guest(6.1: no results)")
 		}
-		scan_dmesg
+		scan_dmesg "$RES/guest" 6.1
 	fi
 	for k in 6.12 7.3 7.2; do
 		account "k$k"
@@ -357,13 +338,7 @@ if ((build_ok)) && stage install make -C "$TOP" install; then
 	for d in debug-guest debug-guest-b; do
 		account "$d"
 		[[ -f $RES/$d.rc ]] && count_lines "$d" "selftests on the debug kernel"
-		if [[ -f $RES/$d/dmesg ]]; then
-			RES_SAVE=$RES
-			mkdir -p "$RES/$d-scan"
-			ln -sfn "$RES/$d" "$RES/$d-scan/guest"
-			RES=$RES/$d-scan scan_dmesg "$d"
-			RES=$RES_SAVE
-		fi
+		[[ -f $RES/$d.rc ]] && scan_dmesg "$RES/$d" "$d"
 	done
 	for k in 6.12 7.3; do
 		account "dkms-$k"
