@@ -4,6 +4,8 @@
 # Load/unload the module many times in one boot: every cycle must leave no
 # proc entries, no kmem caches and no kernel warnings behind.  Catches
 # init/exit ordering bugs and leaks that a single load would not show.
+# A cycle removes the module alone (rmmod), so each one tests our init and
+# exit rather than conntrack's; the last unload also drops conntrack.
 # exclusive: loads and unloads the module
 . "$(dirname "$0")/lib.sh"
 
@@ -36,8 +38,8 @@ for ((i = 1; i <= CYCLES; i++)); do
 		failed_cycle="$i: $PROC_DIR/{stats,calls} missing after load"
 		break
 	fi
-	if ! mod_unload; then
-		failed_cycle="$i: modprobe -r failed"
+	if ! mod_rmmod; then
+		failed_cycle="$i: rmmod failed"
 		break
 	fi
 	if mod_loaded || [[ -e $PROC_DIR ]] || [[ -e $SYSCTL_DIR ]]; then
@@ -48,6 +50,7 @@ done
 [[ -z $failed_cycle ]] || log_fail "cycle $failed_cycle"
 log "ran $((i - 1)) of $CYCLES load/unload cycles"
 
+check "modprobe, then modprobe -r, after the cycles" eval 'modprobe "$MOD" && mod_unload'
 check "kmem caches named *pptp_alg* back to baseline ($slab_base)" \
 	test "$(slab_count pptp_alg)" -eq "$slab_base"
 check "no kernel warnings during load/unload" dmesg_check
