@@ -278,10 +278,11 @@ pptp_wait_up() {
 	done
 }
 
-# pptp_ping IDX [COUNT]: ping the server's PPP address through the tunnel.
+# pptp_ping IDX [COUNT]: ping the server's PPP address through the tunnel,
+# each echo sent as soon as the last one is answered (-A).
 pptp_ping() {
 	local c=${2:-3}
-	ip netns exec "${NS_CLIENTS[$1]}" busybox ping -q -c "$c" -w $((c + 5)) \
+	ip netns exec "${NS_CLIENTS[$1]}" busybox ping -A -q -c "$c" -w $((c + 5)) \
 		-I ppp0 "$PPP_LOCAL" >/dev/null 2>&1
 }
 

@@ -22,9 +22,11 @@ ip netns exec "$NS_S" "${PEER[@]}" pac --listen "$SRV" --conns "$N" --timeout 30
 	>"$PPTP_WORK/pac.log" 2>&1 &
 wait_listen "$NS_S" "$PPTP_PORT" 10 || ksft_exit_fail "raw PAC did not listen"
 pids=()
+# The calls are held until the router's tables have been read.
+touch "$PPTP_WORK/hold"
 for ((i = 0; i < N; i++)); do
 	ip netns exec "${NS_CLIENTS[i]}" "${PEER[@]}" pns --server "$SRV" --call-id 1 \
-		--hold 15 >"$PPTP_WORK/pns$i.log" 2>&1 &
+		--hold 30 --pause-file "$PPTP_WORK/hold" >"$PPTP_WORK/pns$i.log" 2>&1 &
 	pids+=($!)
 done
 ocrps() { cat "$PPTP_WORK"/pns*.log 2>/dev/null | grep -c "rx OCRP"; }
@@ -34,9 +36,9 @@ ids=$(sed -n 's/^pac OCRQ call_id=//p' "$PPTP_WORK/pac.log" | sort -n)
 log "call IDs seen by the PAC: $(echo $ids)"
 check "PAC saw $N distinct PNS call IDs" \
 	test "$(printf '%s\n' "$ids" | sort -u | grep -c .)" -eq "$N"
-# One snapshot right away (TCG guests are slow; the calls end after --hold).
 snap_calls=$(calls_lines)
 snap_exp=$(gre_expect_count)
+rm -f "$PPTP_WORK/hold"
 field() { printf '%s\n' "$snap_calls" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 if ((PPTP_OURS)); then
 	printf '%s\n' "$snap_calls" | sed 's/^/# calls: /'

@@ -24,7 +24,11 @@ ip netns exec "$NS_S" "${PEER[@]}" pac --listen "$SRV" --conns 1 --timeout 30 \
 	>"$PPTP_WORK/pac.log" 2>&1 &
 wait_listen "$NS_S" "$PPTP_PORT" 10 || ksft_exit_fail "raw PAC did not listen"
 td0=$(stat_of calls_torndown)
-ip netns exec "$CLI" "${PEER[@]}" pns --server "$SRV" --calls 2 --hold 10 --linger 10 \
+# The PNS holds its calls, and after CDN its control connection, until
+# the router's tables have been read.
+touch "$PPTP_WORK/hold" "$PPTP_WORK/linger"
+ip netns exec "$CLI" "${PEER[@]}" pns --server "$SRV" --calls 2 --hold 30 --linger 30 \
+	--pause-file "$PPTP_WORK/hold" --linger-pause-file "$PPTP_WORK/linger" \
 	>"$PPTP_WORK/pns.log" 2>&1 &
 pns=$!
 if wait_for 10 log_has "$PPTP_WORK/pns.log" "rx OCRP call=.* peer=2"; then
@@ -34,8 +38,9 @@ if wait_for 10 log_has "$PPTP_WORK/pns.log" "rx OCRP call=.* peer=2"; then
 else
 	log_fail "A: raw calls were not set up: $(tail -n1 "$PPTP_WORK/pns.log")"
 fi
+rm -f "$PPTP_WORK/hold"
 if wait_for 25 log_has "$PPTP_WORK/pns.log" "lingering"; then
-	sleep 0.5
+	nap 0.5
 	check "A: control connection still open" \
 		ct_has "$NS_R" "ESTABLISHED.*dport=$PPTP_PORT" -p tcp
 	check "A: no GRE expectation after CDN ($(gre_expect_count) left)" \
@@ -47,6 +52,7 @@ if wait_for 25 log_has "$PPTP_WORK/pns.log" "lingering"; then
 else
 	log_fail "A: CCRQ/CDN did not complete"
 fi
+rm -f "$PPTP_WORK/linger"
 wait "$pns" || log_fail "A: raw PNS failed: $(tail -n1 "$PPTP_WORK/pns.log")"
 wait_for 10 sh -c "! ip netns pids '$NS_S' | grep -q ."
 

@@ -96,7 +96,7 @@ ns_exec "$NS_C" python3 "$GRE" send --to 10.0.2.2 --key $PAC_ID --count 120 \
 	--interval 0.05 >/dev/null &
 wait $FLOOD
 rm -f "$WORK/flooding"
-sleep 1
+nap 1
 ed1=$(ns_exec "$NS_R" conntrack -S 2>/dev/null | sed -n 's/.*early_drop=\([0-9]*\).*/\1/p' | awk '{s += $1} END {print s + 0}')
 log "$(cat "$WORK/flood.out"); early drops $((ed1 - ed0))"
 ct_list "$NS_R" -p gre | sed 's/^/# gre after: /'

@@ -70,7 +70,7 @@ kmem_bytes() {
 load_cost() {
 	local i a b v=()
 	for ((i = 0; i < 3; i++)); do
-		sleep 0.5
+		nap 0.5
 		a=$(kmem_bytes)
 		mod_load || return 1
 		b=$(kmem_bytes)

@@ -31,12 +31,15 @@ s0_calls=$(stat_get "$NS_R" calls_setup || echo 0)
 ns_exec "$NS_S" python3 "$RAW" pns-server --bind 10.0.2.2 --port 1723 \
 	--call-id $PNS_ID --log "$WORK/pns.log" >/dev/null 2>&1 &
 wait_listen "$NS_S" 1723 30 || ksft_exit_fail "PNS did not start"
+# The PAC holds its calls until the router's tables have been read.
+touch "$WORK/hold"
 timeout 60 ip netns exec "$NS_C" python3 "$RAW" pac-client --to 10.0.2.2 \
-	--port 1723 --call-id $PAC_ID --hold 4 >"$WORK/pac.out" 2>&1 &
+	--port 1723 --call-id $PAC_ID --hold 30 --pause-file "$WORK/hold" \
+	>"$WORK/pac.out" 2>&1 &
 PAC=$!
 
 wait_for 15 grep -q "^ocrq2" "$WORK/pac.out" || log_fail "call flow did not complete"
-sleep 0.5
+nap 0.5
 calls=$(ns_exec "$NS_R" cat "$PROC_DIR/calls")
 exp=$(ct_expect_list "$NS_R")
 printf '%s\n' "$calls" | sed 's/^/# calls: /'
@@ -61,6 +64,7 @@ nat_out=$(sed -n 's/.*nat_id=\([0-9-]*\).*/\1/p' <<<"$out_line")
 log "nat_id: incoming $nat_in, outgoing $nat_out"
 check "GRE expectations: 2 for each of the 3 calls" test "$(grep -Eci "gre|proto=47" <<<"$exp")" -eq 6
 
+rm -f "$WORK/hold"
 wait $PAC
 check "PAC got its real ID back in ICRP peer-call-ID" test $? -eq 0
 cat "$WORK/pac.out" | sed 's/^/# pac: /'

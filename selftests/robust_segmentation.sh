@@ -44,9 +44,11 @@ run_once() {
 	local pac=$!
 	wait_listen "$NS_S" 1723 30 || { log_fail "$label: PAC did not start"; return; }
 	snap S0
+	# The PNS holds its call until the router's tables have been read.
+	touch "$WORK/hold"
 	timeout 60 ip netns exec "$NS_C" python3 "$RAW" pns --to 10.0.2.2 \
-		--port 1723 --call-id $CID --pieces --hold 3 --go "$WORK/go" \
-		>"$WORK/pns.out" 2>&1 &
+		--port 1723 --call-id $CID --pieces --go "$WORK/go" \
+		--hold 30 --pause-file "$WORK/hold" >"$WORK/pns.out" 2>&1 &
 	local pns=$!
 	wait_for 10 grep -q established "$WORK/pns.out" ||
 		log_fail "$label: SCCRQ/SCCRP failed"
@@ -57,7 +59,7 @@ run_once() {
 	touch "$WORK/go"
 	# While the PNS holds the call: calls table and expectations.
 	if wait_for 20 grep -q "^ocrp" "$WORK/pns.out"; then
-		sleep 0.5
+		nap 0.5
 		local calls exp
 		calls=$(ns_exec "$NS_R" cat "$PROC_DIR/calls")
 		exp=$(ct_expect_list "$NS_R")
@@ -71,6 +73,7 @@ run_once() {
 		log_fail "$label: no OCRP reached the PNS"
 		nat_id=
 	fi
+	rm -f "$WORK/hold"
 	wait $pns
 	rc=$?
 	pns_out=$(cat "$WORK/pns.out")
@@ -89,7 +92,7 @@ run_once() {
 	fi
 	kill "$pac" 2>/dev/null
 	wait "$pac" 2>/dev/null
-	sleep 0.3
+	nap 0.3
 	snap S1
 	log "$label: stats $(for k in "${!S1[@]}"; do d=$(delta "$k"); ((d)) && printf "%s+%s " "$k" "$d"; done)"
 	log "$label: split_messages +$(delta split_messages) retransmits +$(delta retransmits) gap_drops +$(delta gap_drops) stream_lost +$(delta stream_lost) nat_rewrites +$(delta nat_rewrites) nat_rewrite_failed +$(delta nat_rewrite_failed) bad_short +$(delta bad_short) calls_setup +$(delta calls_setup) expect_created +$(delta expect_created)"

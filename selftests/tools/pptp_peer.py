@@ -7,10 +7,11 @@
       connection after another, N connections (default 1), exits after.
   pptp_peer.py pns --server ADDR [--port 1723] [--version 0x0100]
                    [--call-id N] [--calls K] [--hold S] [--linger S]
-                   [--timeout S]
+                   [--pause-file F] [--linger-pause-file F] [--timeout S]
       PNS (client): SCCRQ (with --version), Echo, K x OCRQ, then holds
       the connection S seconds, sends CCRQ per call, waits --linger
-      seconds, then StopCCRQ.  Each
+      seconds, then StopCCRQ.  A pause file ends its wait early when it
+      is removed (see pptp_raw.hold).  Each
       request must get its reply; prints one line per message
       ("rx OCRP call=.. peer=..") and exits 0 on success.
 
@@ -27,7 +28,7 @@ import time
 # The selftests run this from the source tree: leave no __pycache__ there.
 sys.dont_write_bytecode = True
 from pptp_raw import (MAGIC, SCCRQ, SCCRP, STOPCCRQ, STOPCCRP, ECHORQ,
-                      ECHORP, OCRQ, OCRP, CCRQ, CDN, SLI, build)
+                      ECHORP, OCRQ, OCRP, CCRQ, CDN, SLI, build, hold)
 
 # As this tool prints them.
 NAMES = {1: "SCCRQ", 2: "SCCRP", 3: "StopCCRQ", 4: "StopCCRP", 5: "EchoRQ",
@@ -157,15 +158,14 @@ def pns(a):
         my, peer = struct.unpack("!HH", r[:4])
         log("rx OCRP call=%d peer=%d" % (my, peer))
         peers.append((cid, my))
-    if a.hold > 0:
-        time.sleep(a.hold)
+    hold(a.hold, a.pause_file)
     for cid, _ in peers:
         s.sendall(build(CCRQ, own=cid))
         r = expect(s, CDN)
         log("rx CDN call=%d" % struct.unpack("!H", r[:2]))
     if a.linger > 0:
         log("lingering %gs before StopCCRQ" % a.linger)
-        time.sleep(a.linger)
+        hold(a.linger, a.linger_pause_file)
     s.sendall(build(STOPCCRQ, reason=1))
     expect(s, STOPCCRP)
     log("rx StopCCRP")
@@ -189,6 +189,8 @@ def main():
     q.add_argument("--calls", type=int, default=1)
     q.add_argument("--hold", type=float, default=0)
     q.add_argument("--linger", type=float, default=0)
+    q.add_argument("--pause-file")
+    q.add_argument("--linger-pause-file")
     q.add_argument("--timeout", type=float, default=10)
     a = p.parse_args()
     try:

@@ -12,10 +12,11 @@ The message builder (build(), msg()) is the one pptp_peer.py uses too.
         in three pieces: cut inside its peer-call-ID field and right
         before its result code.
   pptp_raw.py pns   --to A --port P --call-id N [--pieces] [--go FILE] [--src A]
+                    [--hold S] [--pause-file F]
         PNS client: SCCRQ, OCRQ(call-id), checks that OCRP's peer call ID
         is its own, holds, then CCRQ/CDN and StopCCRQ.  --pieces writes
         every message in small pieces (TCP_NODELAY).
-  pptp_raw.py pac-client --to A --port P --call-id N [--hold S]
+  pptp_raw.py pac-client --to A --port P --call-id N [--hold S] [--pause-file F]
         PAC that opens TCP: SCCRQ, ICRQ(call-id), ICCN; answers OCRQs
         with OCRP(call-id + 1, + 2, ...), the second one in two pieces
         cut after its peer-call-ID field (byte 16, before the result).
@@ -27,8 +28,9 @@ The message builder (build(), msg()) is the one pptp_peer.py uses too.
                     [--ids N,N..] [--src A]
         one hostile control connection (see SCENARIOS).
   pptp_raw.py many  --to A --port P --count N [--hold S] [--pause-file F]
-        N control connections (SCCRQ + OCRQ each), all held open until
-        --pause-file is removed (or --hold seconds), then closed.
+        N control connections (SCCRQ + OCRQ each), held open, then closed.
+Every hold lasts --hold seconds, or less with --pause-file: until that
+file is removed.
 Exit status 0 when the peer behaved as expected.
 """
 import argparse
@@ -198,8 +200,24 @@ def connect(a, p, nodelay=False, src=None):
     return s
 
 
+# How long expect() waits for an answer: a negative test that expects none
+# sets it short with --wait.
+EXPECT_WAIT = [5.0]
+
+
+def hold(secs, pause_file=None):
+    """Wait secs; with pause_file, only while that file exists, so a test
+    ends the wait as soon as it has looked instead of sleeping it out."""
+    end = time.time() + secs
+    while not pause_file or os.path.exists(pause_file):
+        left = end - time.time()
+        if left <= 0:
+            return
+        time.sleep(min(0.05, left) if pause_file else left)
+
+
 def expect(rd, want, what):
-    m = rd.get()
+    m = rd.get(EXPECT_WAIT[0])
     if m is None:
         raise RuntimeError("%s: no %s" % (what, NAMES[want]))
     t, own, peer = fields(m)
@@ -312,7 +330,7 @@ def cmd_pns(args):
     ok = peer == cid
     send(s, msg(ECHORQ), [2, 9] if args.pieces else None)
     expect(rd, ECHORP, "pns")
-    time.sleep(args.hold)
+    hold(args.hold, args.pause_file)
     send(s, msg(CCRQ, own=cid), [6, 13] if args.pieces else None)
     expect(rd, CDN, "pns")
     send(s, msg(STOPCCRQ), [1, 11] if args.pieces else None)
@@ -343,7 +361,7 @@ def cmd_pac_client(args):
     pown2, _ = expect(rd, OCRQ, "pac-client")
     send(s, msg(OCRP, own=cid + 2, peer=pown2, res=1), [16])
     print("ocrq2 pns_id=%d" % pown2, flush=True)
-    time.sleep(args.hold)
+    hold(args.hold, args.pause_file)
     s.sendall(msg(STOPCCRQ))
     expect(rd, STOPCCRP, "pac-client")
     s.close()
@@ -473,7 +491,7 @@ def sc_ids(s, rd, a):
     for cid in a.ids:
         s.sendall(msg(OCRQ, own=cid))
         expect(rd, OCRP, "ids")
-    time.sleep(a.hold)
+    hold(a.hold, a.pause_file)
 
 
 @scenario
@@ -537,10 +555,7 @@ def cmd_many(args):
           (len(socks), fails, time.time() - t0), flush=True)
     if args.ready:
         open(args.ready, "w").close()
-    end = time.time() + args.hold
-    while time.time() < end and args.pause_file and \
-            os.path.exists(args.pause_file):
-        time.sleep(0.1)
+    hold(args.hold, args.pause_file)
     for s in socks:
         s.close()
     return 0 if not fails else 1
@@ -557,6 +572,7 @@ def main():
     ap.add_argument("--pieces", action="store_true")
     ap.add_argument("--go")
     ap.add_argument("--hold", type=float, default=2.0)
+    ap.add_argument("--wait", type=float, default=EXPECT_WAIT[0])
     ap.add_argument("--log")
     ap.add_argument("--scenario")
     ap.add_argument("--max-calls", type=int, default=64)
@@ -567,6 +583,7 @@ def main():
     ap.add_argument("--ids", type=lambda v: [int(x, 0) for x in v.split(",")],
                     default=[])
     a = ap.parse_args()
+    EXPECT_WAIT[0] = a.wait
     if a.mode == "pac":
         serve(a, pac_conn)
     elif a.mode == "pns-server":
