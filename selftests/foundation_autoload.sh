@@ -44,13 +44,16 @@ table inet pptptest {
 EOT
 log "rule 'tcp dport 1723 ct helper set \"pptp\"' added"
 
-srv=$(tcp_listen "$NS_S" 10.0.2.2 1723 8)
+srv=$(tcp_listen "$NS_S" 10.0.2.2 1723 30)
 wait_listen "$NS_S" 1723 5 || ksft_exit_fail "server did not start"
-tcp_connect "$NS_C" 10.0.2.2 1723 4 &
+hold=$(mktemp)
+defer "rm -f '$hold'"
+tcp_connect "$NS_C" 10.0.2.2 1723 20 "$hold" &
 cli=$!
 check "conntrack entry for :1723 has helper=$HELPER" \
 	wait_for 4 ct_has_helper "$NS_R" "$HELPER" 1723
 ct_list "$NS_R" | sed 's/^/# ct: /'
+rm -f "$hold"
 check "TCP connection through the helper completed" wait $cli
 kill "$srv" 2>/dev/null
 check "no kernel warnings" dmesg_check

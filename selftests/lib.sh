@@ -366,17 +366,20 @@ except socket.timeout:
 	echo $!
 }
 
-# tcp_connect NS ADDR PORT HOLD_SEC : connect and keep the connection open
-# HOLD_SEC without sending.  Returns non-zero if the connect fails.
+# tcp_connect NS ADDR PORT HOLD_SEC [PAUSE_FILE] : connect and keep the
+# connection open HOLD_SEC without sending; with PAUSE_FILE, only as long
+# as that file exists.  Returns non-zero if the connect fails.
 tcp_connect() {
-	local ns=$1 addr=$2 port=$3 hold=${4:-1}
+	local ns=$1 addr=$2 port=$3 hold=${4:-1} pause=${5:-}
 	ip netns exec "$ns" timeout $((${hold%.*} + 10)) python3 -c '
-import socket, sys, time
-a, p, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+import os, socket, sys, time
+a, p, hold, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 c = socket.create_connection((a, p), timeout=5)
-time.sleep(hold)
+end = time.time() + hold
+while time.time() < end and (not pause or os.path.exists(pause)):
+    time.sleep(0.05)
 c.close()
-' "$addr" "$port" "$hold"
+' "$addr" "$port" "$hold" "$pause"
 }
 
 # wait_listen NS PORT [TIMEOUT]: until something listens on TCP PORT.

@@ -39,17 +39,19 @@ topology() {
 }
 
 # conn LISTEN_NS LISTEN_ADDR CONNECT_NS CONNECT_ADDR: one TCP/1723
-# connection, held open long enough to inspect the router's conntrack.
+# connection, held open until the router's conntrack has been read.
 conn() {
 	local srv cli rc
-	srv=$(tcp_listen "$1" "$2" 1723 6)
+	srv=$(tcp_listen "$1" "$2" 1723 30)
 	wait_listen "$1" 1723 15 || { log_fail "listener on $2 did not start"; return 1; }
-	tcp_connect "$3" "$4" 1723 3 &
+	touch "$CT.hold"
+	tcp_connect "$3" "$4" 1723 20 "$CT.hold" &
 	cli=$!
 	# Let the handshake pass and the entry settle.
 	wait_for 15 ct_has "$NS_R" 'ESTABLISHED' -p tcp --dport 1723
 	ct_list "$NS_R" -p tcp --dport 1723 >"$CT"
 	sed 's/^/# ct: /' "$CT"
+	rm -f "$CT.hold"
 	wait "$cli"
 	rc=$?
 	kill "$srv" 2>/dev/null
@@ -59,7 +61,7 @@ conn() {
 has() { grep -Eq -- "$1" "$CT"; }
 
 CT=$(mktemp)
-defer "rm -f '$CT'"
+defer "rm -f '$CT' '$CT.hold'"
 
 run_recipe() {
 	local name=$1 text
