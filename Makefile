@@ -14,7 +14,7 @@ KVER ?= $(shell if [ -d /lib/modules/$$(uname -r)/build ]; then uname -r; \
 	  sed 's|.*/linux-headers-||' | sort -V | tail -n1; fi)
 KDIR ?= $(if $(wildcard /lib/modules/$(KVER)/build),/lib/modules/$(KVER)/build,/usr/src/linux-headers-$(KVER))
 
-CACHE ?= /var/cache/pptp-alg
+CACHE ?= $(or $(PPTP_ALG_CACHE),/var/cache/pptp-alg)
 KSRC_DIR ?= $(CACHE)/linux-source-6.1
 CHECKPATCH ?= $(KSRC_DIR)/scripts/checkpatch.pl
 
