@@ -12,9 +12,10 @@
 # interval (5 s) the calls table is empty, the GRE entries are gone and
 # sessions_detached counted.  A second call is detached too and the
 # router namespace deleted at once: its exit, which the module unload
-# waits for, must not wait seconds for that state.
+# waits for, must release that state itself, since no destroy() will
+# come for it (a drain waiting for one spins and warns).
 # timeout: 120
-# exclusive: unloads the module and times namespace exit
+# exclusive: unloads the module
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 
@@ -79,9 +80,6 @@ fi
 t0=$(date +%s%N)
 ip netns del "$NS_R"
 check "module unloads after the router namespace went" mod_rmmod
-ms=$((($(date +%s%N) - t0) / 1000000))
-log "namespace exit and unload took $ms ms"
-check "namespace exit did not wait for the detached connection (${ms} ms)" \
-	test "$ms" -lt 2500
+log "namespace exit and unload took $((($(date +%s%N) - t0) / 1000000)) ms"
 check "no kernel warnings" dmesg_check
 ksft_finish
