@@ -25,8 +25,9 @@ The message builder (build(), msg()) is the one pptp_peer.py uses too.
         sends an OCRQ(call-id + 1), after its OCRP an OCRQ(call-id + 2),
         and logs everything it receives.
   pptp_raw.py attack --to A --port P --scenario NAME [--max-calls N]
-                    [--ids N,N..] [--src A]
-        one hostile control connection (see SCENARIOS).
+                    [--ids N,N..] [--src A] [--wait S]
+        one hostile control connection (see SCENARIOS); an expected
+        answer is waited for --wait seconds (default 5).
   pptp_raw.py many  --to A --port P --count N [--hold S] [--pause-file F]
         N control connections (SCCRQ + OCRQ each), held open, then closed.
 Every hold lasts --hold seconds, or less with --pause-file: until that
