@@ -90,6 +90,6 @@ if [[ -n $findings ]]; then
 	printf '%s\n' "$findings" | sed 's/^/    /'
 	FAILED=$((FAILED + 1))
 else
-	say "dmesg: clean (tainted=$(<"$RES/guest/tainted"))"
+	say "dmesg: clean (tainted=$(cat "$RES/guest/tainted" 2>/dev/null))"
 fi
 finish

@@ -187,7 +187,7 @@ scan_dmesg() {
 	local findings
 	findings=$(kernel_log_findings "$1")
 	if [[ -z $findings ]]; then
-		say "dmesg($2): clean (tainted=$(<"$1/tainted"))"
+		say "dmesg($2): clean (tainted=$(cat "$1/tainted" 2>/dev/null))"
 		return
 	fi
 	say "dmesg($2): FAIL"
