@@ -36,7 +36,7 @@ robust_setup
 
 # One run: $1 = label, $2 = netem options ("" for none).
 run_once() {
-	local label=$1 netem=$2 pns_out pac_id ocrp_peer seen rc
+	local label=$1 netem=$2 pns_out seen rc
 	: >"$WORK/pac.log"
 	rm -f "$WORK/go"
 	ns_exec "$NS_S" python3 "$RAW" pac --bind 10.0.2.2 --port 1723 \
