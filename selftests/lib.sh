@@ -318,7 +318,6 @@ sysctl_set() { ip netns exec "$1" sh -c "echo '$3' > '$SYSCTL_DIR/$2'"; }
 # ------------------------------------------------------------- conntrack
 
 ct_list() { local ns=$1; shift; ip netns exec "$ns" conntrack -L "$@" 2>/dev/null; }
-ct_flush() { ip netns exec "$1" conntrack -F >/dev/null 2>&1; }
 ct_expect_list() { ip netns exec "$1" conntrack -L expect 2>/dev/null; }
 ct_count() { local ns=$1; shift; ct_list "$ns" "$@" | grep -c .; }
 # ct_has NS PATTERN [conntrack -L args]: an entry matching the ERE exists.
