@@ -97,17 +97,29 @@ static inline int pptp_alg_helper_add(struct nf_conntrack_helper *tmpl,
 #endif
 }
 
+/*
+ * Make @ct stop pointing at @h.  Since 7.2 an entry holds a reference on
+ * the helper it points at, and this drops it.  RCU readers may still be
+ * using @h.
+ */
+static inline void pptp_alg_helper_unset(struct nf_conn *ct,
+					 struct nf_conntrack_helper *h)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	if (!help || rcu_dereference_raw(help->helper) != h)
+		return;
+	RCU_INIT_POINTER(help->helper, NULL);
+#ifdef PPTP_ALG_HELPER_COPIED
+	if (refcount_dec_and_test(&h->ct_refcnt))
+		kfree_rcu(h, rcu);
+#endif
+}
+
 #ifdef PPTP_ALG_HELPER_COPIED
 static inline int pptp_alg_helper_detach(struct nf_conn *ct, void *data)
 {
-	struct nf_conntrack_helper *h = data;
-	struct nf_conn_help *help = nfct_help(ct);
-
-	if (help && rcu_dereference_raw(help->helper) == h) {
-		RCU_INIT_POINTER(help->helper, NULL);
-		if (refcount_dec_and_test(&h->ct_refcnt))
-			kfree_rcu(h, rcu);
-	}
+	pptp_alg_helper_unset(ct, data);
 	return 0;
 }
 #endif

@@ -216,6 +216,14 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	return verdict;
 }
 
+/*
+ * The entry leaves the table (the core calls this from nf_ct_delete()).
+ * It may outlive the module: a GRE entry held by a queued packet holds
+ * it, and the core reads the helper of a GRE entry's master when that
+ * entry is freed, as ctnetlink does for an entry parked on its dying
+ * list.  So the entry stops pointing at this module's helper here, and
+ * no entry out of the table ever does.
+ */
 static void pptp_alg_destroy(struct nf_conn *ct)
 {
 	struct pptp_alg_help *h = pptp_alg_help_area(ct);
@@ -226,6 +234,7 @@ static void pptp_alg_destroy(struct nf_conn *ct)
 	conn = xchg(&h->conn, NULL);
 	if (conn)
 		pptp_alg_conn_release(pptp_alg_pernet(nf_ct_net(ct)), conn);
+	pptp_alg_helper_unset(ct, READ_ONCE(pptp_alg_helper_live));
 }
 
 /*
