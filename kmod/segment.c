@@ -102,6 +102,7 @@ static void pptp_alg_seg_count(void *ctx, enum pptp_conn_event ev)
 		[PPTP_CE_ID_ZEROED] = PPTP_STAT_NAT_ID_ZEROED,
 		[PPTP_CE_FAIL_CLOSED] = PPTP_STAT_NAT_FAIL_CLOSED,
 		[PPTP_CE_BLOCKED_DROP] = PPTP_STAT_NAT_BLOCKED_DROPS,
+		[PPTP_CE_NOMEM] = PPTP_STAT_NOMEM,
 	};
 	struct pptp_alg_seg *c = ctx;
 

@@ -1350,6 +1350,37 @@ static void pptp_stream_test_rewrites_full(struct kunit *test)
 }
 
 /*
+ * The most rewrites a direction can remember: 4 per call of the largest
+ * max_calls (16384) plus 16 is more than the table's u16 counts hold.
+ * The limit stops at their range, and every rewrite below it stays
+ * remembered: the table must not wrap to empty.
+ */
+static void pptp_stream_test_rewrites_top(struct kunit *test)
+{
+	const unsigned int limit = 4 * 16384 + 16;
+	const struct pptp_mem_ops mem = { .alloc = sg_alloc, .free = sg_free };
+	struct pptp_stream *st;
+	unsigned int i, kept = 0;
+
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	pptp_stream_init(st);
+	pptp_stream_sync(st, 1000);
+	for (i = 0; i < PPTP_STREAM_REWRITES_MAX; i++)
+		if (pptp_stream_note_rewrite(st, 1000 + 2 * i, 0x1000, 0x2000,
+					     limit, &mem))
+			break;
+	KUNIT_EXPECT_EQ(test, i, PPTP_STREAM_REWRITES_MAX);
+	KUNIT_EXPECT_EQ(test, st->nrw, PPTP_STREAM_REWRITES_MAX);
+	KUNIT_EXPECT_EQ(test, pptp_stream_note_rewrite(st, 0, 1, 2, limit, &mem),
+			-ENOSPC);
+	for (i = 0; i < PPTP_STREAM_REWRITES_MAX; i += 4096)
+		kept += pptp_stream_rewritten_at(st, 1000 + 2 * i);
+	KUNIT_EXPECT_EQ(test, kept, DIV_ROUND_UP(PPTP_STREAM_REWRITES_MAX, 4096));
+	pptp_stream_free(st, &mem);
+}
+
+/*
  * With the stream start known from the handshake, a first segment that
  * overtakes the one before it is refused like any other, and the
  * connection is inspected normally once TCP has sent them in order.
@@ -2201,6 +2232,7 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_replay_forged),
 	KUNIT_CASE(pptp_stream_test_rewrites_until_acked),
 	KUNIT_CASE(pptp_stream_test_rewrites_full),
+	KUNIT_CASE(pptp_stream_test_rewrites_top),
 	KUNIT_CASE(pptp_stream_test_resend_with_new_bytes),
 	KUNIT_CASE(pptp_stream_test_reorder),
 	KUNIT_CASE(pptp_stream_test_first_segment_reordered),

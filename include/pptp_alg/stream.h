@@ -100,14 +100,17 @@ void pptp_stream_init(struct pptp_stream *st);
 /* Start of the direction's byte stream (initial sequence number + 1). */
 void pptp_stream_sync(struct pptp_stream *st, u32 seq);
 
+/* Most rewrites a direction can remember (the table's counts are u16). */
+#define PPTP_STREAM_REWRITES_MAX	0xffff
+
 /*
- * Remember that the 16-bit field at @seq goes out as @new_val; false when
- * @limit rewrites are already waiting for their ack or the table cannot
- * grow.
+ * Remember that the 16-bit field at @seq goes out as @new_val: 0;
+ * -ENOSPC when @limit (at most PPTP_STREAM_REWRITES_MAX) rewrites are
+ * already waiting for their ack; -ENOMEM when the table cannot grow.
  */
-bool pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
-			      u16 new_val, unsigned int limit,
-			      const struct pptp_mem_ops *mem);
+int pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
+			     u16 new_val, unsigned int limit,
+			     const struct pptp_mem_ops *mem);
 
 /* Free the table of remembered rewrites. */
 void pptp_stream_free(struct pptp_stream *st, const struct pptp_mem_ops *mem);

@@ -99,6 +99,7 @@ static void pptp_conn_rewrite(struct pptp_conn_walk *w, int off, u16 old_val,
 	u32 seq = w->in->seq + off;
 	unsigned int from, n;
 	u8 val[2];
+	int err;
 
 	/* Done while its message was held. */
 	if (old_val == new_val || pptp_stream_rewritten_at(w->st, seq))
@@ -111,12 +112,14 @@ static void pptp_conn_rewrite(struct pptp_conn_walk *w, int off, u16 old_val,
 			pptp_conn_fail_closed(w);
 		return;
 	}
-	if (!pptp_stream_note_rewrite(w->st, seq, old_val, new_val,
-				      PPTP_CONN_REWRITES_PER_CALL *
-				      w->in->max_calls +
-				      PPTP_CONN_REWRITES_EXTRA,
-				      &w->ops->mem) &&
-	    pptp_conn_outbound(w)) {
+	err = pptp_stream_note_rewrite(w->st, seq, old_val, new_val,
+				       PPTP_CONN_REWRITES_PER_CALL *
+				       w->in->max_calls +
+				       PPTP_CONN_REWRITES_EXTRA,
+				       &w->ops->mem);
+	if (err == -ENOMEM)
+		pptp_conn_count(w, PPTP_CE_NOMEM);
+	if (err && pptp_conn_outbound(w)) {
 		/*
 		 * A resend of this segment could not be given the same bytes.
 		 * (Towards the inside such a resend would only carry the

@@ -23,14 +23,15 @@ void pptp_stream_sync(struct pptp_stream *st, u32 seq)
 	st->synced = 1;
 }
 
-bool pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
-			      u16 new_val, unsigned int limit,
-			      const struct pptp_mem_ops *mem)
+int pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
+			     u16 new_val, unsigned int limit,
+			     const struct pptp_mem_ops *mem)
 {
 	struct pptp_stream_rewrite *rw;
 
+	limit = min_t(unsigned int, limit, PPTP_STREAM_REWRITES_MAX);
 	if (st->nrw >= limit)
-		return false;
+		return -ENOSPC;
 	if (st->nrw == st->rw_cap) {
 		unsigned int cap = st->rw_cap ? 2 * st->rw_cap :
 						PPTP_STREAM_REWRITES_INIT;
@@ -38,7 +39,7 @@ bool pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
 		cap = min_t(unsigned int, cap, limit);
 		rw = mem->alloc(cap * sizeof(*rw));
 		if (!rw)
-			return false;
+			return -ENOMEM;
 		if (st->nrw)
 			memcpy(rw, st->rw, st->nrw * sizeof(*rw));
 		mem->free(st->rw);
@@ -49,7 +50,7 @@ bool pptp_stream_note_rewrite(struct pptp_stream *st, u32 seq, u16 old_val,
 	rw->seq = seq;
 	rw->old_val = old_val;
 	rw->new_val = new_val;
-	return true;
+	return 0;
 }
 
 void pptp_stream_free(struct pptp_stream *st, const struct pptp_mem_ops *mem)

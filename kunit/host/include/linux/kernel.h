@@ -6,6 +6,8 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define BIT(n)		(1UL << (n))
+#define U16_MAX		((u16)~0U)
+#define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 
 #define min(a, b)	((a) < (b) ? (a) : (b))
 #define max(a, b)	((a) > (b) ? (a) : (b))
