@@ -103,6 +103,7 @@ static void pptp_alg_seg_count(void *ctx, enum pptp_conn_event ev)
 		[PPTP_CE_FAIL_CLOSED] = PPTP_STAT_NAT_FAIL_CLOSED,
 		[PPTP_CE_BLOCKED_DROP] = PPTP_STAT_NAT_BLOCKED_DROPS,
 		[PPTP_CE_NOMEM] = PPTP_STAT_NOMEM,
+		[PPTP_CE_STALE_RESEND] = PPTP_STAT_STALE_RESEND_DROPS,
 	};
 	struct pptp_alg_seg *c = ctx;
 

@@ -1381,6 +1381,54 @@ static void pptp_stream_test_rewrites_top(struct kunit *test)
 }
 
 /*
+ * A resend that crosses the router after the receiver acknowledged it
+ * (it left the sender before that acknowledgment reached it) carries
+ * call-ID fields whose rewrites were forgotten with the acknowledgment.
+ * From behind the NAT it is dropped, not sent with the inside host's own
+ * ID; TCP has nothing to resend, the receiver has those bytes.  Towards
+ * the inside it passes: the endpoint behind the NAT drops what it has.
+ */
+static void pptp_stream_test_stale_resend(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int last;
+	struct sg *g;
+
+	ocrq_conv(&c, 2);
+	last = c.n - 1;
+	g = run_reference(test, &c);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].nrw, 2);
+	sg_ack(g, REPLY, c.end[last]);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[ORIG].nrw, 0);
+	/* Either OCRQ, or both in one segment. */
+	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, last), PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, last - 1), PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, sg_feed(g, ORIG, c.start[last - 1],
+				      c.end[last] - c.start[last - 1]),
+			PPTP_STREAM_REFUSE);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_STALE_RESEND], 3);
+	/* Nothing new is lost: what follows passes. */
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_FAIL_CLOSED], 0);
+	/* A resend of the SCCRQ, before any rewrite, passes. */
+	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 0), PPTP_STREAM_PASS);
+	sg_done(g);
+
+	/* Towards the inside: the OCRP's peer field, acknowledged. */
+	memset(&c, 0, sizeof(c));
+	c.nat = true;
+	conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+	conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+	conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
+	conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001, SG_NAT_ID(0x1001, 1), 1);
+	g = run_reference(test, &c);
+	sg_ack(g, ORIG, c.end[3]);
+	KUNIT_EXPECT_EQ(test, g->pc.dir[REPLY].nrw, 0);
+	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 3), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_STALE_RESEND], 0);
+	sg_done(g);
+}
+
+/*
  * With the stream start known from the handshake, a first segment that
  * overtakes the one before it is refused like any other, and the
  * connection is inspected normally once TCP has sent them in order.
@@ -2233,6 +2281,7 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_rewrites_until_acked),
 	KUNIT_CASE(pptp_stream_test_rewrites_full),
 	KUNIT_CASE(pptp_stream_test_rewrites_top),
+	KUNIT_CASE(pptp_stream_test_stale_resend),
 	KUNIT_CASE(pptp_stream_test_resend_with_new_bytes),
 	KUNIT_CASE(pptp_stream_test_reorder),
 	KUNIT_CASE(pptp_stream_test_first_segment_reordered),

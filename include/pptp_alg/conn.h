@@ -63,6 +63,7 @@ enum pptp_conn_event {
 	PPTP_CE_FAIL_CLOSED,	/* a direction stopped passing payload */
 	PPTP_CE_BLOCKED_DROP,	/* segment of a failed-closed direction */
 	PPTP_CE_NOMEM,		/* a table could not grow */
+	PPTP_CE_STALE_RESEND,	/* resend of acknowledged rewrites dropped */
 	PPTP_CE_MAX,
 };
 

@@ -50,8 +50,11 @@ struct pptp_stream {
 	u8 hold_len;		/* head of the current message so far */
 	u8 refusing;		/* refuse_start/refuse_end valid */
 	u8 hold[PPTP_WIRE_DECIDE_LEN];
+	u8 forgot;		/* forgot_start/forgot_end valid */
 	u16 nrw;		/* live entries of rw[] */
 	u16 rw_cap;		/* allocated entries of rw[] */
+	u32 forgot_start;	/* rewrites acknowledged and forgotten */
+	u32 forgot_end;		/* lie in [forgot_start, forgot_end) */
 	struct pptp_stream_rewrite *rw;
 };
 
@@ -123,6 +126,19 @@ bool pptp_stream_rewritten_at(const struct pptp_stream *st, u32 seq);
  * except those inside a message head that is not judged yet.
  */
 void pptp_stream_ack(struct pptp_stream *st, u32 ack);
+
+/*
+ * Could the @len bytes at @seq hold a rewritten field that the receiver
+ * has acknowledged, and that is no longer remembered?  Such a resend can
+ * only be spurious (its bytes have arrived), and it would carry the field
+ * as its sender wrote it.
+ */
+static inline bool pptp_stream_stale(const struct pptp_stream *st, u32 seq,
+				     unsigned int len)
+{
+	return st->forgot && (s32)(st->forgot_end - seq) > 0 &&
+	       (s32)(seq + len - st->forgot_start) > 0;
+}
 
 /* Strict mode dropped [@seq, @seq + @len): refuse its resends too. */
 void pptp_stream_refuse(struct pptp_stream *st, u32 seq, unsigned int len);

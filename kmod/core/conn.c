@@ -453,6 +453,14 @@ enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
 		pptp_conn_count(&w, PPTP_CE_BLOCKED_DROP);
 		return PPTP_CONN_DROP;
 	}
+	/*
+	 * From behind the NAT, a resend reaching back to a rewrite the
+	 * receiver acknowledged would leave with the ID as written.
+	 */
+	if (pptp_conn_outbound(&w) && pptp_stream_stale(w.st, in->seq, in->len)) {
+		pptp_conn_count(&w, PPTP_CE_STALE_RESEND);
+		return PPTP_CONN_DROP;
+	}
 	w.new_off = pptp_stream_new_off(w.st, in->seq, in->len);
 	if (pptp_stream_segment(w.st, in->seq, in->len, &pptp_conn_stream_ops,
 				&w) == PPTP_STREAM_REFUSE)

@@ -80,12 +80,20 @@ void pptp_stream_ack(struct pptp_stream *st, u32 ack)
 	while (i < st->nrw) {
 		const struct pptp_stream_rewrite *rw = &st->rw[i];
 
+		u32 end = rw->seq + 2;
+
 		/* Both bytes of the field are below @ack. */
-		if ((s32)(ack - (rw->seq + 2)) >= 0 &&
-		    (!st->hold_len || (s32)(rw->seq - held) < 0))
+		if ((s32)(ack - end) >= 0 &&
+		    (!st->hold_len || (s32)(rw->seq - held) < 0)) {
+			if (!st->forgot || (s32)(end - st->forgot_end) > 0)
+				st->forgot_end = end;
+			if (!st->forgot || (s32)(rw->seq - st->forgot_start) < 0)
+				st->forgot_start = rw->seq;
+			st->forgot = 1;
 			st->rw[i] = st->rw[--st->nrw];
-		else
+		} else {
 			i++;
+		}
 	}
 }
 
