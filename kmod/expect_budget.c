@@ -112,15 +112,17 @@ static int pptp_alg_host_charge(struct pptp_alg_net *pn, __be32 addr,
 	if (limit < 1)
 		goto out;
 	err = -ENOMEM;
-	h = kzalloc(sizeof(*h), GFP_ATOMIC);
+	h = pptp_alg_alloc(pn, sizeof(*h));
 	if (!h)
 		goto out;
 	h->addr = addr;
 	atomic_set(&h->pending, 1);
 	err = rhashtable_insert_fast(&pn->hosts, &h->node,
 				     pptp_alg_host_params);
-	if (err)
+	if (err) {
+		pptp_alg_stat_inc(pn, PPTP_STAT_NOMEM);
 		kfree(h);
+	}
 out:
 	spin_unlock_bh(&pn->hosts_lock);
 	return err;
@@ -163,13 +165,13 @@ int pptp_alg_budget_charge(struct pptp_alg_net *pn,
 		pptp_alg_stat_inc(pn, PPTP_STAT_PENDING_LIMIT_NETNS);
 		return -EBUSY;
 	}
+	/* An allocation failure there is counted there. */
 	err = pptp_alg_host_charge(pn, pptp_alg_host_of(conn->ct),
 				   READ_ONCE(pn->tun.pending_calls_per_host));
 	if (err) {
 		atomic_dec(&pn->pending);
-		pptp_alg_stat_inc(pn, err == -EBUSY ?
-				  PPTP_STAT_PENDING_LIMIT_HOST :
-				  PPTP_STAT_NOMEM);
+		if (err == -EBUSY)
+			pptp_alg_stat_inc(pn, PPTP_STAT_PENDING_LIMIT_HOST);
 		return -EBUSY;
 	}
 	conn->pending++;

@@ -88,10 +88,11 @@ static void pptp_alg_gre_kill_rcu(struct rcu_head *head)
  * its confirmation on another CPU.  Both happen inside one RCU read-side
  * section, so after a grace period the entry is in the table or gone.
  */
-static void pptp_alg_gre_kill_later(struct nf_conn *master,
+static void pptp_alg_gre_kill_later(struct pptp_alg_net *pn,
+				    struct nf_conn *master,
 				    const struct nf_conntrack_tuple *t)
 {
-	struct pptp_alg_gre_kill *k = kmalloc(sizeof(*k), GFP_ATOMIC);
+	struct pptp_alg_gre_kill *k = pptp_alg_alloc(pn, sizeof(*k));
 
 	if (!k)
 		return;
@@ -214,8 +215,9 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 		__be16 key = htons(pptp_alg_gre_key(call, dir));
 		int ret;
 
-		exp = nf_ct_expect_alloc(ct);
+		exp = pptp_alg_fail() ? NULL : nf_ct_expect_alloc(ct);
 		if (!exp) {
+			pptp_alg_stat_inc(pn, PPTP_STAT_NOMEM);
 			pptp_alg_stat_inc(pn, PPTP_STAT_EXPECT_FAILED);
 			err = -ENOMEM;
 			continue;
@@ -281,7 +283,7 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 		} else if (call->flags & (dir == IP_CT_DIR_ORIGINAL ?
 					  PPTP_CALLF_GRE_ORIG :
 					  PPTP_CALLF_GRE_REPLY)) {
-			pptp_alg_gre_kill_later(ct, &t);
+			pptp_alg_gre_kill_later(pn, ct, &t);
 		}
 	}
 	call->flags &= ~PPTP_CALLF_EXPECTED;

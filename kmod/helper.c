@@ -54,7 +54,8 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	struct pptp_alg_help *h = pptp_alg_help_area(ct);
 	struct pptp_alg_conn *conn;
 
-	conn = kmem_cache_zalloc(pptp_alg_conn_cache, GFP_ATOMIC);
+	conn = pptp_alg_fail() ? NULL :
+	       kmem_cache_zalloc(pptp_alg_conn_cache, GFP_ATOMIC);
 	if (!conn) {
 		pptp_alg_stat_inc(pn, PPTP_STAT_NOMEM);
 		return NULL;

@@ -20,6 +20,7 @@ static int __init pptp_alg_init(void)
 	err = pptp_alg_conn_cache_init();
 	if (err)
 		return err;
+	pptp_alg_fault_init();
 	err = register_pernet_subsys(&pptp_alg_net_ops);
 	if (err)
 		goto err_cache;
@@ -35,6 +36,7 @@ static int __init pptp_alg_init(void)
 err_pernet:
 	unregister_pernet_subsys(&pptp_alg_net_ops);
 err_cache:
+	pptp_alg_fault_exit();
 	pptp_alg_conn_cache_exit();
 	return err;
 }
@@ -46,6 +48,7 @@ static void __exit pptp_alg_exit(void)
 	unregister_pernet_subsys(&pptp_alg_net_ops);
 	pptp_alg_helper_unregister();
 	rcu_barrier();
+	pptp_alg_fault_exit();
 	pptp_alg_conn_cache_exit();
 }
 

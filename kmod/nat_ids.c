@@ -85,7 +85,7 @@ static bool pptp_alg_claim(void *arg, u16 id)
 	if (rhashtable_lookup_fast(&ctx->pn->nat_ids, &key,
 				   pptp_alg_nat_id_params))
 		return false;
-	w = kmalloc(sizeof(*w), GFP_ATOMIC);
+	w = pptp_alg_alloc(ctx->pn, sizeof(*w));
 	if (!w) {
 		ctx->nomem = true;
 		return false;
@@ -95,8 +95,10 @@ static bool pptp_alg_claim(void *arg, u16 id)
 					    pptp_alg_nat_id_params);
 	if (err) {
 		kfree(w);
-		if (err != -EEXIST)
+		if (err != -EEXIST) {
+			pptp_alg_stat_inc(ctx->pn, PPTP_STAT_NOMEM);
 			ctx->nomem = true;
+		}
 		return false;
 	}
 	return true;
@@ -114,8 +116,9 @@ int pptp_alg_nat_id_reserve(struct pptp_alg_net *pn, struct nf_conn *ct,
 	int err = pptp_callid_pick_near(&src, hint, out);
 
 	if (err) {
-		pptp_alg_stat_inc(pn, ctx.nomem ? PPTP_STAT_NOMEM :
-						 PPTP_STAT_NAT_ID_EXHAUSTED);
+		/* An allocation failure was counted where it happened. */
+		if (!ctx.nomem)
+			pptp_alg_stat_inc(pn, PPTP_STAT_NAT_ID_EXHAUSTED);
 		return ctx.nomem ? -ENOMEM : err;
 	}
 	return 0;

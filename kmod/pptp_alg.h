@@ -144,6 +144,28 @@ static inline u32 pptp_alg_now(void)
 	return (u32)ktime_get_boottime_seconds();
 }
 
+/* fault.c */
+#ifdef CONFIG_FAULT_INJECTION
+bool pptp_alg_fail(void);
+void pptp_alg_fault_init(void);
+void pptp_alg_fault_exit(void);
+#else
+static inline bool pptp_alg_fail(void)
+{
+	return false;
+}
+
+static inline void pptp_alg_fault_init(void)
+{
+}
+
+static inline void pptp_alg_fault_exit(void)
+{
+}
+#endif
+/* GFP_ATOMIC; a failure counts in "nomem". */
+void *pptp_alg_alloc(struct pptp_alg_net *pn, size_t size);
+
 /* stats.c */
 int pptp_alg_stats_init(struct pptp_alg_net *pn);
 void pptp_alg_stats_exit(struct pptp_alg_net *pn);

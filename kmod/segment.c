@@ -24,9 +24,10 @@ struct pptp_alg_seg {
 	enum ip_conntrack_info ctinfo;
 };
 
+/* A failure reaches the counters through the core (PPTP_CE_NOMEM). */
 static void *pptp_alg_calls_alloc(size_t size)
 {
-	return kmalloc(size, GFP_ATOMIC | __GFP_NOWARN);
+	return pptp_alg_fail() ? NULL : kmalloc(size, GFP_ATOMIC | __GFP_NOWARN);
 }
 
 static void pptp_alg_calls_free(void *p)
