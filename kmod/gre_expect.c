@@ -209,6 +209,7 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 	/* Over budget: the call stands, without GRE (counted). */
 	if (pptp_alg_budget_charge(pn, conn, call))
 		return -EBUSY;
+	pptp_call_set_expect_end(call, pptp_alg_now(), secs);
 	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++) {
 		const struct nf_conntrack_tuple *m = &ct->tuplehash[dir].tuple;
 		struct nf_conntrack_expect *exp;

@@ -269,14 +269,13 @@ static bool pptp_alg_conn_detached(const struct pptp_alg_conn *conn)
 static void pptp_alg_conn_reclaim(struct pptp_alg_net *pn,
 				  struct pptp_alg_conn *conn, u32 now)
 {
-	u32 ttl = READ_ONCE(pn->tun.expect_timeout);
 	unsigned int i;
 
 	for (i = 0; conn->pending && i < conn->pc.sess.ncalls; i++) {
 		struct pptp_call *call = &conn->pc.sess.calls[i];
 
-		/* Expected after it started: its expectations are older. */
-		if ((call->flags & PPTP_CALLF_CHARGED) && now - call->start > ttl)
+		if ((call->flags & PPTP_CALLF_CHARGED) &&
+		    pptp_call_expect_over(call, now))
 			pptp_alg_budget_uncharge(pn, conn, call);
 	}
 }

@@ -296,12 +296,49 @@ static void pptp_calls_test_unset_key(struct kunit *test)
 	pptp_session_destroy(&s, &ct_ops);
 }
 
+/*
+ * A call is charged against the budget of calls waiting for GRE from its
+ * expectations' creation until they end.  The clock starts when they are
+ * created (the reply, however late), not at the request, and runs for
+ * the lifetime they were given, whatever the sysctl says later.
+ */
+static void pptp_calls_test_expect_end(struct kunit *test)
+{
+	struct pptp_call c = { .start = 1000 };
+
+	/* Requested at 1000, answered 27 s later, expectations for 20 s. */
+	pptp_call_set_expect_end(&c, 1027, 20);
+	KUNIT_EXPECT_FALSE(test, pptp_call_expect_over(&c, 1028));
+	KUNIT_EXPECT_FALSE(test, pptp_call_expect_over(&c, 1047));
+	KUNIT_EXPECT_FALSE(test, pptp_call_expect_over(&c, 1048));
+	KUNIT_EXPECT_TRUE(test, pptp_call_expect_over(&c, 1049));
+
+	/* Made for 120 s: a lower sysctl later changes nothing. */
+	pptp_call_set_expect_end(&c, 1000, 120);
+	KUNIT_EXPECT_FALSE(test, pptp_call_expect_over(&c, 1010));
+	KUNIT_EXPECT_FALSE(test, pptp_call_expect_over(&c, 1121));
+	KUNIT_EXPECT_TRUE(test, pptp_call_expect_over(&c, 1122));
+
+	/* The caller's clock wraps. */
+	c.start = 0xfffffff0;
+	pptp_call_set_expect_end(&c, 0xfffffff8, 30);
+	KUNIT_EXPECT_FALSE(test, pptp_call_expect_over(&c, 0x10));
+	KUNIT_EXPECT_TRUE(test, pptp_call_expect_over(&c, 0x18));
+
+	/* Beyond the field's range: charged until the call ends. */
+	c.start = 5;
+	pptp_call_set_expect_end(&c, 10, 5 * 24 * 3600);
+	KUNIT_EXPECT_FALSE(test, pptp_call_expect_over(&c, 5 + 70000));
+	KUNIT_EXPECT_FALSE(test, pptp_call_expect_over(&c, 10 + 6 * 24 * 3600));
+}
+
 static struct kunit_case pptp_calls_test_cases[] = {
 	KUNIT_CASE(pptp_calls_test_model_dense),
 	KUNIT_CASE(pptp_calls_test_model_wide),
 	KUNIT_CASE(pptp_calls_test_seeded_cluster),
 	KUNIT_CASE(pptp_calls_test_full),
 	KUNIT_CASE(pptp_calls_test_unset_key),
+	KUNIT_CASE(pptp_calls_test_expect_end),
 	{}
 };
 

@@ -55,7 +55,8 @@ struct pptp_call {
 	u8 state;		/* enum pptp_call_state */
 	u8 pns_side;		/* side of the PNS for this call */
 	u8 flags;		/* PPTP_CALLF_* */
-	u8 reserved[3];
+	u8 reserved;
+	u16 expect_ttl;		/* glue: expectations end at start + this */
 	u32 start;		/* caller's clock (seconds) at creation */
 };
 
@@ -162,6 +163,15 @@ bool pptp_step_early_rewrite(const struct pptp_session *s, const u8 *head,
 			     struct pptp_msg *m, struct pptp_step_out *out);
 
 void pptp_call_set_nat_id(struct pptp_session *s, int idx, u16 nat_id);
+
+/*
+ * The glue created the call's expectations at @now for @secs: they end
+ * then, whatever the call's age or the timeout sysctl becomes later.
+ */
+void pptp_call_set_expect_end(struct pptp_call *c, u32 now, u32 secs);
+
+/* Have the expectations set with pptp_call_set_expect_end() ended? */
+bool pptp_call_expect_over(const struct pptp_call *c, u32 now);
 
 /* Index of the live call whose @key is @id, or -1 (O(1) expected). */
 int pptp_calls_find(const struct pptp_session *s, enum pptp_call_key key,

@@ -278,3 +278,18 @@ void pptp_call_set_nat_id(struct pptp_session *s, int idx, u16 nat_id)
 	/* Only called after the glue reserved @nat_id in its NAT table. */
 	s->calls[idx].flags |= PPTP_CALLF_NAT_ID_OWNED;
 }
+
+void pptp_call_set_expect_end(struct pptp_call *c, u32 now, u32 secs)
+{
+	/* One more second: the caller's clock has whole seconds. */
+	u64 ttl = (u64)(now - c->start) + secs + 1;
+
+	c->expect_ttl = ttl < U16_MAX ? ttl : U16_MAX;
+}
+
+/* Past the field's range (18 h) the call stays charged until it ends. */
+bool pptp_call_expect_over(const struct pptp_call *c, u32 now)
+{
+	return c->expect_ttl != U16_MAX &&
+	       (s32)(now - (c->start + c->expect_ttl)) > 0;
+}
