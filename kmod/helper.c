@@ -158,8 +158,6 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	if (READ_ONCE(pptp_alg_unloading))
 		return NF_ACCEPT;
 	pn = pptp_alg_pernet(nf_ct_net(ct));
-	if (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_ESTABLISHED_REPLY)
-		return NF_ACCEPT;
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
 		return NF_ACCEPT;
@@ -172,6 +170,19 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 							  PPTP_SIDE_REPLY;
 	seq = ntohl(th->seq);
 	ack_seq = ntohl(th->ack_seq);
+	/*
+	 * Data on a SYN (fast open), or on the first segment of a stream
+	 * conntrack picks up mid-way (its entry was deleted, flushed or
+	 * expired): never inspected, since no state could be freed for an
+	 * entry that does not make it into the table.  From behind source
+	 * NAT it goes no further than an inspected segment without state.
+	 * A picked-up entry is confirmed by a segment without payload, and
+	 * its state then starts at the next payload, the session unknown.
+	 */
+	if (payload && (th->syn || !nf_ct_is_confirmed(ct))) {
+		pptp_alg_stat_inc(pn, PPTP_STAT_UNCONFIRMED_DATA);
+		return pptp_alg_uninspected(ct, side, payload);
+	}
 	th = NULL;
 
 	conn = pptp_alg_conn_of(ct);
@@ -184,11 +195,6 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 		if ((!payload && !synack) ||
 		    READ_ONCE(pn->dying))
 			return NF_ACCEPT;
-		if (!nf_ct_is_confirmed(ct)) {
-			/* Data on a SYN (fast open): never our business. */
-			pptp_alg_stat_inc(pn, PPTP_STAT_UNCONFIRMED_DATA);
-			return NF_ACCEPT;
-		}
 		conn = pptp_alg_conn_create(pn, ct);
 		if (!conn)
 			return pptp_alg_uninspected(ct, side, payload);
