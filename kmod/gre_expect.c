@@ -6,16 +6,33 @@
  * direction is found by the core's hash lookup in O(1), however many calls
  * exist, and a control connection can carry any number of calls.  No
  * keymap is used.
+ *
+ * A call holds a reference on the entry of each direction from the
+ * expectation callback on, so nothing here ever looks an entry up: a
+ * lookup garbage-collects expired entries of its bucket, and the destroy()
+ * of an expired control connection takes that connection's lock.  Entries
+ * of ended calls are handed back on a list and deleted by whoever ended
+ * the calls once it has dropped the connection's lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/netfilter/nf_conntrack_proto_gre.h>
+#include <linux/slab.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_expect.h>
 #include <net/netfilter/nf_conntrack_zones.h>
 #include <net/netfilter/nf_nat.h>
 
 #include "pptp_alg.h"
+
+/* A call's GRE entry of one direction; pptp_call.gre[dir] points here. */
+struct pptp_alg_gre {
+	union {
+		struct list_head node;	/* on a retired list */
+		struct rcu_head rcu;	/* deletion after a grace period */
+	};
+	struct nf_conn *ct;		/* referenced */
+};
 
 /*
  * Key GRE carries towards side @dir's peer, i.e. in packets sent by
@@ -41,12 +58,17 @@ static void pptp_alg_gre_tuple(struct nf_conntrack_tuple *t,
 	t->dst.u.gre.key = htons(key);
 }
 
+/* What the receiving endpoint of direction @dir really uses as its key. */
+static __be16 pptp_alg_gre_bound_key(const struct pptp_call *call, int dir)
+{
+	return htons(dir == IP_CT_DIR_REPLY ? call->id[PPTP_SIDE_ORIG] :
+					      pptp_alg_gre_key(call, dir));
+}
+
 /*
- * The call this GRE entry was expected for has ended meanwhile (its
- * expectation was being used while the call was torn down): the entry
- * must never be confirmed, or it would carry the ended call's NAT
- * binding and draw the GRE of a later call that gets the same
- * translated ID.  A dying entry is dropped by the core at confirm time.
+ * The new entry must never be confirmed: it would carry a binding no
+ * live call owns and draw the GRE of a later call given the same key.
+ * A dying entry is dropped by the core at confirm time.
  */
 static void pptp_alg_gre_orphan(struct pptp_alg_net *pn, struct nf_conn *ct)
 {
@@ -54,58 +76,11 @@ static void pptp_alg_gre_orphan(struct pptp_alg_net *pn, struct nf_conn *ct)
 	pptp_alg_stat_inc(pn, PPTP_STAT_GRE_ORPHANS);
 }
 
-/* A GRE entry that may still be on its way into the table. */
-struct pptp_alg_gre_kill {
-	struct rcu_head rcu;
-	struct nf_conn *master;		/* referenced */
-	struct nf_conntrack_tuple t;
-};
-
-static void pptp_alg_gre_kill_rcu(struct rcu_head *head)
-{
-	struct pptp_alg_gre_kill *k = container_of(head,
-						   struct pptp_alg_gre_kill,
-						   rcu);
-	struct nf_conntrack_tuple_hash *h;
-
-	h = nf_conntrack_find_get(nf_ct_net(k->master), nf_ct_zone(k->master),
-				  &k->t);
-	if (h) {
-		struct nf_conn *gre = nf_ct_tuplehash_to_ctrack(h);
-
-		if (gre->master == k->master && nf_ct_delete(gre, 0, 0))
-			pptp_alg_stat_inc(pptp_alg_pernet(nf_ct_net(gre)),
-					  PPTP_STAT_GRE_ORPHANS);
-		nf_ct_put(gre);
-	}
-	nf_ct_put(k->master);
-	kfree(k);
-}
-
-/*
- * The first packet of a direction was seen (the expectation callback
- * ran) but no entry is in the table: it may be between the callback and
- * its confirmation on another CPU.  Both happen inside one RCU read-side
- * section, so after a grace period the entry is in the table or gone.
- */
-static void pptp_alg_gre_kill_later(struct pptp_alg_net *pn,
-				    struct nf_conn *master,
-				    const struct nf_conntrack_tuple *t)
-{
-	struct pptp_alg_gre_kill *k = pptp_alg_alloc(pn, sizeof(*k));
-
-	if (!k)
-		return;
-	nf_conntrack_get(&master->ct_general);
-	k->master = master;
-	k->t = *t;
-	call_rcu(&k->rcu, pptp_alg_gre_kill_rcu);
-}
-
 /*
  * Runs for the first GRE packet of a call direction, on the new,
  * unconfirmed entry: NAT it the way the control connection is NATed,
- * and give it this module's idle timeout.
+ * bind it to its call and give it this module's idle timeout.  Once
+ * both directions have their entry, both are assured.
  */
 static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 				  struct nf_conntrack_expect *exp)
@@ -114,11 +89,10 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	struct pptp_alg_net *pn = pptp_alg_pernet(nf_ct_net(ct));
 	int dir = exp->dir, other = !dir;
 	u16 key = ntohs(exp->tuple.dst.u.gre.key);
-	struct nf_conntrack_tuple t;
-	struct nf_conntrack_tuple_hash *h;
+	struct pptp_alg_gre *gre, *partner;
+	struct nf_conn *peer = NULL;
 	struct pptp_call *call = NULL;
 	struct pptp_alg_conn *conn;
-	bool stream = false;
 	int i;
 
 	pptp_alg_stat_inc(pn, PPTP_STAT_GRE_ENTRIES);
@@ -149,7 +123,8 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	}
 
 	conn = pptp_alg_conn_of(master);
-	if (!conn) {
+	gre = conn ? pptp_alg_alloc(pn, sizeof(*gre)) : NULL;
+	if (!gre) {
 		pptp_alg_gre_orphan(pn, ct);
 		return;
 	}
@@ -160,42 +135,47 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	    pptp_calls_find(&conn->pc.sess, dir == IP_CT_DIR_ORIGINAL ?
 			    PPTP_KEY_REPLY : PPTP_KEY_NAT_ID, key);
 	call = i >= 0 ? &conn->pc.sess.calls[i] : NULL;
-	if (!call || !(call->flags & PPTP_CALLF_EXPECTED)) {
+	/*
+	 * A callback that stalled past the end of its call may find a
+	 * later call with the same key: it binds that call only if the
+	 * entry leads where the call's own expectation would have.
+	 */
+	if (!call || !(call->flags & PPTP_CALLF_EXPECTED) || call->gre[dir] ||
+	    exp->saved_proto.gre.key != pptp_alg_gre_bound_key(call, dir)) {
 		spin_unlock_bh(&conn->lock);
+		kfree(gre);
 		pptp_alg_gre_orphan(pn, ct);
 		return;
 	}
+	nf_conntrack_get(&ct->ct_general);
+	gre->ct = ct;
+	call->gre[dir] = gre;
 	call->flags |= dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_ORIG :
 						   PPTP_CALLF_GRE_REPLY;
-	stream = (call->flags & PPTP_CALLF_GRE_ORIG) &&
-		 (call->flags & PPTP_CALLF_GRE_REPLY);
-	if (stream) {
+	partner = call->gre[other];
+	if (partner) {
 		/* Both expectations are used up: no longer pending. */
 		pptp_alg_budget_uncharge(pn, conn, call);
-		pptp_alg_gre_tuple(&t, master, other,
-				   pptp_alg_gre_key(call, other));
-		h = nf_conntrack_find_get(nf_ct_net(master), nf_ct_zone(master),
-					  &t);
-		if (h) {
-			struct nf_conn *peer = nf_ct_tuplehash_to_ctrack(h);
+		peer = partner->ct;
+		nf_conntrack_get(&peer->ct_general);
+	}
+	spin_unlock_bh(&conn->lock);
 
-			if (peer->master == master) {
-				pptp_alg_gre_timeout_promote(pn, peer);
-				set_bit(IPS_ASSURED_BIT, &peer->status);
-			}
-			nf_ct_put(peer);
-		}
+	pptp_alg_gre_timeout_attach(pn, ct, !!peer);
+	if (peer) {
 		/*
 		 * Each direction is its own entry and never sees a reply, so
 		 * the core would never assure either: under table pressure
 		 * early drop and the GC would pick a live call's GRE first.
-		 * Traffic both ways is what assures a two-way entry.
+		 * Traffic both ways is what assures a two-way entry.  The
+		 * partner may still be on its way to the table on another
+		 * CPU; the bit and the promotion hold either way.
 		 */
 		set_bit(IPS_ASSURED_BIT, &ct->status);
+		set_bit(IPS_ASSURED_BIT, &peer->status);
+		pptp_alg_gre_timeout_promote(pn, peer);
+		nf_ct_put(peer);
 	}
-	spin_unlock_bh(&conn->lock);
-
-	pptp_alg_gre_timeout_attach(pn, ct, stream);
 }
 
 /* Called with conn->lock held, when the call reaches ESTABLISHED. */
@@ -230,10 +210,15 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 		exp->expectfn = pptp_alg_gre_expectfn;
 		exp->dir = dir;
 		/* What the NATed receiver really uses (see expectfn). */
-		exp->saved_proto.gre.key = dir == IP_CT_DIR_REPLY ?
-			htons(call->id[PPTP_SIDE_ORIG]) : key;
+		exp->saved_proto.gre.key = pptp_alg_gre_bound_key(call, dir);
 		pptp_alg_exp_set_timeout(exp, secs);
 
+		/*
+		 * The expectation table's lock is never held while the core
+		 * runs an expectation callback, and inserting or removing an
+		 * expectation deletes no conntrack entry: both are safe under
+		 * conn->lock.
+		 */
 		ret = nf_ct_expect_related(exp, 0);
 		if (ret) {
 			pptp_alg_stat_inc(pn, PPTP_STAT_EXPECT_FAILED);
@@ -247,9 +232,13 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 	return err;
 }
 
-/* Called with conn->lock held: drop the call's expectations and entries. */
+/*
+ * Called with conn->lock held: drop the call's expectations, and move
+ * its GRE entries to @retired for pptp_alg_gre_retire() once the lock
+ * is dropped.
+ */
 void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			 struct pptp_call *call)
+			 struct pptp_call *call, struct list_head *retired)
 {
 	struct nf_conn *ct = conn->ct;
 	const struct nf_conntrack_zone *zone = nf_ct_zone(ct);
@@ -261,31 +250,65 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 		return;
 
 	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++) {
-		struct nf_conntrack_tuple_hash *h;
+		struct pptp_alg_gre *gre = call->gre[dir];
 		struct nf_conntrack_expect *exp;
 		struct nf_conntrack_tuple t;
 
+		if (gre) {
+			call->gre[dir] = NULL;
+			list_add_tail(&gre->node, retired);
+			continue;
+		}
 		pptp_alg_gre_tuple(&t, ct, dir, pptp_alg_gre_key(call, dir));
-
 		exp = nf_ct_expect_find_get(net, zone, &t);
 		if (exp) {
 			if (exp->master == ct)
 				nf_ct_unexpect_related(exp);
 			nf_ct_expect_put(exp);
 		}
-
-		h = nf_conntrack_find_get(net, zone, &t);
-		if (h) {
-			struct nf_conn *gre = nf_ct_tuplehash_to_ctrack(h);
-
-			if (gre->master == ct && nf_ct_delete(gre, 0, 0))
-				pptp_alg_stat_inc(pn, PPTP_STAT_GRE_REMOVED);
-			nf_ct_put(gre);
-		} else if (call->flags & (dir == IP_CT_DIR_ORIGINAL ?
-					  PPTP_CALLF_GRE_ORIG :
-					  PPTP_CALLF_GRE_REPLY)) {
-			pptp_alg_gre_kill_later(pn, ct, &t);
-		}
 	}
 	call->flags &= ~PPTP_CALLF_EXPECTED;
+}
+
+static void pptp_alg_gre_free(struct pptp_alg_gre *gre)
+{
+	nf_ct_put(gre->ct);
+	kfree(gre);
+}
+
+/*
+ * The entry was still on its way into the table when its call ended.
+ * Its callback and its confirmation happen in one RCU read-side section,
+ * so now it is in the table, or it never will be.
+ */
+static void pptp_alg_gre_retire_rcu(struct rcu_head *head)
+{
+	struct pptp_alg_gre *gre = container_of(head, struct pptp_alg_gre,
+						rcu);
+	struct nf_conn *ct = gre->ct;
+
+	if (nf_ct_is_confirmed(ct) && nf_ct_delete(ct, 0, 0))
+		pptp_alg_stat_inc(pptp_alg_pernet(nf_ct_net(ct)),
+				  PPTP_STAT_GRE_ORPHANS);
+	pptp_alg_gre_free(gre);
+}
+
+/*
+ * Delete the GRE entries of ended calls, with no connection lock held:
+ * nf_ct_delete() must not run under a lock a destroy() takes.
+ */
+void pptp_alg_gre_retire(struct pptp_alg_net *pn, struct list_head *retired)
+{
+	struct pptp_alg_gre *gre, *next;
+
+	list_for_each_entry_safe(gre, next, retired, node) {
+		list_del(&gre->node);
+		if (!nf_ct_is_confirmed(gre->ct)) {
+			call_rcu(&gre->rcu, pptp_alg_gre_retire_rcu);
+			continue;
+		}
+		if (nf_ct_delete(gre->ct, 0, 0))
+			pptp_alg_stat_inc(pn, PPTP_STAT_GRE_REMOVED);
+		pptp_alg_gre_free(gre);
+	}
 }

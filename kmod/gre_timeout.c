@@ -140,16 +140,56 @@ void pptp_alg_gre_timeout_attach(struct pptp_alg_net *pn, struct nf_conn *gre,
 
 #endif
 
+static void pptp_alg_gre_set_stream(struct nf_conn *gre, unsigned int j)
+{
+	WRITE_ONCE(gre->proto.gre.timeout, j);
+	WRITE_ONCE(gre->proto.gre.stream_timeout, j);
+	pptp_alg_ct_refresh(gre, j);
+}
+
+/* A partner whose first packet was still in flight when it was promoted. */
+struct pptp_alg_promotion {
+	struct rcu_head rcu;
+	struct nf_conn *gre;		/* referenced */
+	unsigned int j;
+};
+
 /*
- * @gre is live: its partner direction just appeared.  The tracker only
- * reads the policy for an unconfirmed entry, so set the copy it refreshes
- * from on every packet.
+ * The partner's first packet has left the tracker: it ran in one RCU
+ * read-side section with the callback that made the entry.
+ */
+static void pptp_alg_gre_promote_rcu(struct rcu_head *head)
+{
+	struct pptp_alg_promotion *p = container_of(head,
+						    struct pptp_alg_promotion,
+						    rcu);
+
+	if (!nf_ct_is_dying(p->gre))
+		pptp_alg_gre_set_stream(p->gre, p->j);
+	nf_ct_put(p->gre);
+	kfree(p);
+}
+
+/*
+ * @gre's partner direction just appeared.  The tracker reads the policy
+ * only for an unconfirmed entry, at its first packet, so the copy it
+ * refreshes from is set here; when @gre is not confirmed yet its first
+ * packet may be in the tracker on another CPU, about to overwrite that
+ * copy, so it is set once more after a grace period.
  */
 void pptp_alg_gre_timeout_promote(struct pptp_alg_net *pn, struct nf_conn *gre)
 {
 	unsigned int j = READ_ONCE(pn->tun.gre_stream_timeout) * HZ;
+	struct pptp_alg_promotion *p;
 
-	WRITE_ONCE(gre->proto.gre.timeout, j);
-	WRITE_ONCE(gre->proto.gre.stream_timeout, j);
-	pptp_alg_ct_refresh(gre, j);
+	pptp_alg_gre_set_stream(gre, j);
+	if (nf_ct_is_confirmed(gre))
+		return;
+	p = pptp_alg_alloc(pn, sizeof(*p));
+	if (!p)
+		return;
+	nf_conntrack_get(&gre->ct_general);
+	p->gre = gre;
+	p->j = j;
+	call_rcu(&p->rcu, pptp_alg_gre_promote_rcu);
 }

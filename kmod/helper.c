@@ -110,14 +110,17 @@ static void pptp_alg_conn_free_rcu(struct rcu_head *head)
 static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 				  struct pptp_alg_conn *conn)
 {
+	LIST_HEAD(retired);
+
 	spin_lock_bh(&conn->lock);
 	if (conn->dead) {
 		spin_unlock_bh(&conn->lock);
 		return;
 	}
-	pptp_alg_conn_end_all(pn, conn);
+	pptp_alg_conn_end_all(pn, conn, &retired);
 	WRITE_ONCE(conn->dead, true);
 	spin_unlock_bh(&conn->lock);
+	pptp_alg_gre_retire(pn, &retired);
 
 	spin_lock_bh(&pn->conns_lock);
 	list_del_rcu(&conn->node);
@@ -154,6 +157,7 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	unsigned int side;
 	unsigned int verdict;
 	u32 seq, ack_seq;
+	LIST_HEAD(retired);
 
 	if (READ_ONCE(pptp_alg_unloading))
 		return NF_ACCEPT;
@@ -213,13 +217,14 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	if (ack)
 		pptp_conn_ack(&conn->pc, side, ack_seq);
 	verdict = payload ? pptp_alg_segment(pn, conn, skb, protoff, ct,
-					     ctinfo) : NF_ACCEPT;
+					     ctinfo, &retired) : NF_ACCEPT;
 	/* The control connection is closing: its calls go with it. */
 	if (verdict == NF_ACCEPT && closing) {
-		pptp_alg_conn_end_all(pn, conn);
+		pptp_alg_conn_end_all(pn, conn, &retired);
 		conn->closed = true;
 	}
 	spin_unlock_bh(&conn->lock);
+	pptp_alg_gre_retire(pn, &retired);
 	return verdict;
 }
 

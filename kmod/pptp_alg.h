@@ -213,7 +213,8 @@ void pptp_alg_budget_uncharge(struct pptp_alg_net *pn,
 int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			struct pptp_call *call);
 void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			 struct pptp_call *call);
+			 struct pptp_call *call, struct list_head *retired);
+void pptp_alg_gre_retire(struct pptp_alg_net *pn, struct list_head *retired);
 
 /* helper.c */
 int pptp_alg_helper_register(void);
@@ -229,9 +230,11 @@ void pptp_alg_conn_cache_exit(void);
 unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn, struct sk_buff *skb,
 			      unsigned int protoff, struct nf_conn *ct,
-			      enum ip_conntrack_info ctinfo);
+			      enum ip_conntrack_info ctinfo,
+			      struct list_head *retired);
 void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
-			   struct pptp_alg_conn *conn);
+			   struct pptp_alg_conn *conn,
+			   struct list_head *retired);
 void pptp_alg_conn_free_tables(struct pptp_alg_conn *conn);
 
 /* Ratelimited report of malformed input when log_invalid is set. */

@@ -22,6 +22,7 @@ struct pptp_alg_seg {
 	unsigned int protoff;
 	unsigned int dataoff;
 	enum ip_conntrack_info ctinfo;
+	struct list_head *retired;	/* GRE entries of ended calls */
 };
 
 /* A failure reaches the counters through the core (PPTP_CE_NOMEM). */
@@ -78,7 +79,7 @@ static void pptp_alg_seg_forget(void *ctx, struct pptp_call *call)
 {
 	struct pptp_alg_seg *c = ctx;
 
-	pptp_alg_gre_forget(c->pn, c->conn, call);
+	pptp_alg_gre_forget(c->pn, c->conn, call, c->retired);
 }
 
 static void pptp_alg_seg_count(void *ctx, enum pptp_conn_event ev)
@@ -159,15 +160,19 @@ static const struct pptp_conn_ops pptp_alg_conn_ops = {
 	.judged = pptp_alg_seg_judged,
 };
 
-/* Called with conn->lock held; returns the verdict for the segment. */
+/*
+ * Called with conn->lock held; returns the verdict for the segment.  The
+ * GRE entries of the calls it ends go to @retired.
+ */
 unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn, struct sk_buff *skb,
 			      unsigned int protoff, struct nf_conn *ct,
-			      enum ip_conntrack_info ctinfo)
+			      enum ip_conntrack_info ctinfo,
+			      struct list_head *retired)
 {
 	struct pptp_alg_seg c = {
 		.pn = pn, .conn = conn, .skb = skb, .protoff = protoff,
-		.ctinfo = ctinfo,
+		.ctinfo = ctinfo, .retired = retired,
 	};
 	struct pptp_conn_seg in = {
 		.side = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ?
@@ -201,10 +206,14 @@ void pptp_alg_conn_free_tables(struct pptp_alg_conn *conn)
 	pptp_conn_free(&conn->pc, &pptp_alg_conn_ops.mem);
 }
 
-/* Every call of @conn ends (FIN, RST, destroy).  conn->lock held. */
-void pptp_alg_conn_end_all(struct pptp_alg_net *pn, struct pptp_alg_conn *conn)
+/*
+ * Every call of @conn ends (FIN, RST, destroy); their GRE entries go to
+ * @retired.  conn->lock held.
+ */
+void pptp_alg_conn_end_all(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
+			   struct list_head *retired)
 {
-	struct pptp_alg_seg c = { .pn = pn, .conn = conn };
+	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .retired = retired };
 
 	pptp_conn_end_all(&conn->pc, &pptp_alg_conn_ops, &c);
 }

@@ -48,7 +48,11 @@ enum pptp_call_state {
 #define PPTP_CALLF_NAT_ID_OWNED	0x40	/* nat_id reserved in the NAT table */
 #define PPTP_CALLF_CHARGED	0x80	/* counted as waiting for GRE (glue) */
 
-/* 16 bytes: compact and self-contained, so it can go to netlink later. */
+/*
+ * The protocol state is the first 16 bytes; the glue keeps two more
+ * things per call here, which the core copies along with the rest and
+ * never reads.
+ */
 struct pptp_call {
 	u16 id[2];		/* call ID of each side's endpoint, as it uses it */
 	u16 nat_id;		/* id[ORIG] as the REPLY endpoint sees it */
@@ -58,6 +62,7 @@ struct pptp_call {
 	u8 reserved;
 	u16 expect_ttl;		/* glue: expectations end at start + this */
 	u32 start;		/* caller's clock (seconds) at creation */
+	void *gre[2];		/* glue: GRE entry of each direction, by dir */
 };
 
 /* Most calls one control connection can hold (index slots are u16). */
