@@ -13,14 +13,18 @@
 # translated ID W.  With max_calls=1, A sets up a call and then requests
 # a second one with call ID W (over the limit); with the limit back at 64,
 # on a second connection A sets up a call with real ID W and repeats it
-# (a duplicate of a live call).  Checks: W reached the PAC once only (B's own request), the
-# refused request left with call ID 0 and was counted, the duplicate left
-# with A's translated ID, and B's GRE still arrives while and after A
-# tries.
+# (a duplicate of a live call).  Last, A opens a control connection, the
+# router's entry for it is deleted (conntrack -D), and A requests a call
+# with real ID W on it: conntrack picks the stream up with a new entry.
+# Checks: W reached the PAC once only (B's own request), the refused
+# request left with call ID 0 and was counted, the duplicate left with
+# A's translated ID, the picked-up request was dropped and counted, and
+# B's GRE still arrives while and after A tries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/robust_lib.sh"
 
 robust_init
+declare -A S2
 B_ID=16962	# 0x4242, B's real call ID
 A_ID=8738	# 0x2222, A's first call
 
@@ -61,6 +65,20 @@ check "A: a call, then one over the limit with B's translated ID" \
 check "A: a call with B's translated ID as its own, then its duplicate" \
 	ns_exec "$NS_C" timeout 30 python3 "$RAW" attack --to 10.0.2.2 \
 	--src 10.0.1.2 --scenario ids --ids "$W,$W" --hold 0
+# A's control connection loses its entry before its request.
+ns_exec "$NS_C" timeout 30 python3 "$RAW" pns --to 10.0.2.2 --port 1723 \
+	--src 10.0.1.2 --call-id "$W" --go "$WORK/go" --hold 0 \
+	>"$WORK/a.out" 2>&1 &
+a_pid=$!
+wait_for 15 grep -q "^established" "$WORK/a.out" ||
+	ksft_exit_fail "A's control connection not established"
+check "A's control entry deleted" ip netns exec "$NS_R" conntrack -D -p tcp \
+	--orig-src 10.0.1.2 --dport 1723
+((OURS)) && snap S2
+touch "$WORK/go"
+# A's pns gives up when no OCRP comes (5 s); its resends are what the
+# router saw of the picked-up stream by then.
+wait "$a_pid"
 sed 's/^/# pac rx: /' "$WORK/pac.log"
 check "B's translated ID $W reached the PAC once, from B only" \
 	test "$(grep -c "^rx OCRQ own=$W " "$WORK/pac.log")" -eq 1
@@ -77,6 +95,8 @@ if ((OURS)); then
 	check "nat_id_zeroed +$(delta nat_id_zeroed) = 1" \
 		test "$(delta nat_id_zeroed)" -eq 1
 	check "no connection failed closed" test "$(delta nat_fail_closed)" -eq 0
+	n=$((${S1[unconfirmed_data]} - ${S2[unconfirmed_data]}))
+	check "the picked-up request was counted ($n segments)" test "$n" -ge 1
 fi
 check "no kernel warnings" dmesg_check
 ksft_finish
