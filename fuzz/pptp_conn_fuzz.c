@@ -380,8 +380,8 @@ static void check_session(struct conn *c)
 		CHECK(st->hold_len <= PPTP_WIRE_DECIDE_LEN, "hold %u",
 		      st->hold_len);
 		CHECK(st->skip < PPTP_WIRE_MAX_MSG_LEN, "skip %u", st->skip);
-		CHECK(st->gaps < PPTP_STREAM_MAX_GAPS || st->lost, "gaps %u",
-		      st->gaps);
+		CHECK(!st->bypassed || st->synced, "bypassed %u unsynced",
+		      st->bypassed);
 		CHECK(st->nrw <= st->rw_cap && st->nrw <= 4U * c->max_calls + 16,
 		      "rewrites %u of %u", st->nrw, st->rw_cap);
 	}

@@ -14,7 +14,10 @@
  * them and repeated byte for byte, so a resend gets exactly what the
  * first copy got, whatever its boundaries.
  * A segment that starts beyond a gap is refused, so TCP sends the missing
- * bytes first and the parser never guesses.
+ * bytes first and the parser never guesses.  However many are refused
+ * meanwhile (two CPUs reorder a burst of small segments), the direction
+ * is given up only when the receiver acknowledges bytes the walker never
+ * saw: they went past inspection, and will not be sent again.
  */
 #ifndef PPTP_ALG_STREAM_H
 #define PPTP_ALG_STREAM_H
@@ -22,9 +25,6 @@
 #include <linux/types.h>
 #include "mem.h"
 #include "msg.h"
-
-/* Consecutive refused segments before a direction is given up. */
-#define PPTP_STREAM_MAX_GAPS	32
 
 /*
  * Rewrites remembered per direction until acknowledged, in a table that
@@ -46,7 +46,7 @@ struct pptp_stream {
 	u16 skip;		/* body bytes of the current message to skip */
 	u8 synced;		/* next_seq valid */
 	u8 lost;		/* message boundaries unknown: stop parsing */
-	u8 gaps;		/* consecutive refused segments */
+	u8 bypassed;		/* receiver acknowledged bytes never seen */
 	u8 hold_len;		/* head of the current message so far */
 	u8 refusing;		/* refuse_start/refuse_end valid */
 	u8 hold[PPTP_WIRE_DECIDE_LEN];
@@ -123,7 +123,8 @@ bool pptp_stream_rewritten_at(const struct pptp_stream *st, u32 seq);
 
 /*
  * The receiver has every byte before @ack: forget rewrites below it,
- * except those inside a message head that is not judged yet.
+ * except those inside a message head that is not judged yet.  An @ack
+ * beyond the bytes seen gives the direction up at its next segment.
  */
 void pptp_stream_ack(struct pptp_stream *st, u32 ack);
 

@@ -77,6 +77,14 @@ void pptp_stream_ack(struct pptp_stream *st, u32 ack)
 	u32 held = st->next_seq - st->hold_len;
 	unsigned int i = 0;
 
+	/*
+	 * Every byte the receiver has went past the walker first, unless
+	 * it went past inspection (a segment the ruleset accepted without
+	 * its conntrack entry, or another path).  One more is a FIN's.
+	 */
+	if (st->synced && !st->lost && (s32)(ack - st->next_seq) > 1)
+		st->bypassed = 1;
+
 	while (i < st->nrw) {
 		const struct pptp_stream_rewrite *rw = &st->rw[i];
 
@@ -319,6 +327,11 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 
 	/* Without the handshake, the first data seen has to do. */
 	pptp_stream_sync(st, seq);
+	if (st->bypassed) {
+		st->bypassed = 0;
+		if (!st->lost)
+			pptp_stream_lose(st, ops, ctx);
+	}
 
 	delta = (s32)(st->next_seq - seq);
 	if (st->lost) {
@@ -340,13 +353,10 @@ enum pptp_stream_verdict pptp_stream_segment(struct pptp_stream *st, u32 seq,
 		return PPTP_STREAM_PASS;
 	}
 	if (delta < 0) {
+		/* TCP sends the missing bytes again: they were not acked. */
 		ops->event(ctx, PPTP_STREAM_GAP);
-		if (++st->gaps < PPTP_STREAM_MAX_GAPS)
-			return PPTP_STREAM_REFUSE;
-		pptp_stream_lose(st, ops, ctx);
-		return PPTP_STREAM_PASS;
+		return PPTP_STREAM_REFUSE;
 	}
-	st->gaps = 0;
 
 	seen = min_t(unsigned int, delta, len);
 	if (seen) {
