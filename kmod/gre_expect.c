@@ -25,13 +25,17 @@
 
 #include "pptp_alg.h"
 
-/* A call's GRE entry of one direction; pptp_call.gre[dir] points here. */
+/*
+ * A call's GRE entry of one direction; pptp_call.gre[dir] points here
+ * from the expectations' creation on, so that binding the entry needs no
+ * allocation.
+ */
 struct pptp_alg_gre {
 	union {
 		struct list_head node;	/* on a retired list */
 		struct rcu_head rcu;	/* deletion after a grace period */
 	};
-	struct nf_conn *ct;		/* referenced */
+	struct nf_conn *ct;		/* referenced; NULL until bound */
 };
 
 /*
@@ -89,7 +93,7 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	struct pptp_alg_net *pn = pptp_alg_pernet(nf_ct_net(ct));
 	int dir = exp->dir, other = !dir;
 	u16 key = ntohs(exp->tuple.dst.u.gre.key);
-	struct pptp_alg_gre *gre, *partner;
+	struct pptp_alg_gre *gre;
 	struct nf_conn *peer = NULL;
 	struct pptp_call *call = NULL;
 	struct pptp_alg_conn *conn;
@@ -123,8 +127,7 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	}
 
 	conn = pptp_alg_conn_of(master);
-	gre = conn ? pptp_alg_alloc(pn, sizeof(*gre)) : NULL;
-	if (!gre) {
+	if (!conn) {
 		pptp_alg_gre_orphan(pn, ct);
 		return;
 	}
@@ -140,23 +143,21 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	 * later call with the same key: it binds that call only if the
 	 * entry leads where the call's own expectation would have.
 	 */
-	if (!call || !(call->flags & PPTP_CALLF_EXPECTED) || call->gre[dir] ||
+	gre = call && (call->flags & PPTP_CALLF_EXPECTED) ? call->gre[dir] : NULL;
+	if (!gre || gre->ct ||
 	    exp->saved_proto.gre.key != pptp_alg_gre_bound_key(call, dir)) {
 		spin_unlock_bh(&conn->lock);
-		kfree(gre);
 		pptp_alg_gre_orphan(pn, ct);
 		return;
 	}
 	nf_conntrack_get(&ct->ct_general);
 	gre->ct = ct;
-	call->gre[dir] = gre;
 	call->flags |= dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_ORIG :
 						   PPTP_CALLF_GRE_REPLY;
-	partner = call->gre[other];
-	if (partner) {
+	peer = ((struct pptp_alg_gre *)call->gre[other])->ct;
+	if (peer) {
 		/* Both expectations are used up: no longer pending. */
 		pptp_alg_budget_uncharge(pn, conn, call);
-		peer = partner->ct;
 		nf_conntrack_get(&peer->ct_general);
 	}
 	spin_unlock_bh(&conn->lock);
@@ -178,40 +179,46 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	}
 }
 
-/* Called with conn->lock held, when the call reaches ESTABLISHED. */
+/*
+ * Called with conn->lock held, when the call reaches ESTABLISHED.  Both
+ * directions are expected, or neither: a call left with one would pass
+ * GRE one way only.  Without them the call stands, without GRE; every
+ * failure is counted.
+ */
 int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			struct pptp_call *call)
 {
+	struct nf_conntrack_expect *exp[IP_CT_DIR_MAX] = {};
+	struct pptp_alg_gre *gre[IP_CT_DIR_MAX] = {};
 	struct nf_conn *ct = conn->ct;
 	unsigned int secs = READ_ONCE(pn->tun.expect_timeout);
 	int dir, err = 0;
 
-	/* Over budget: the call stands, without GRE (counted). */
 	if (pptp_alg_budget_charge(pn, conn, call))
 		return -EBUSY;
-	pptp_call_set_expect_end(call, pptp_alg_now(), secs);
 	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++) {
-		const struct nf_conntrack_tuple *m = &ct->tuplehash[dir].tuple;
-		struct nf_conntrack_expect *exp;
-		__be16 key = htons(pptp_alg_gre_key(call, dir));
-		int ret;
-
-		exp = pptp_alg_fail() ? NULL : nf_ct_expect_alloc(ct);
-		if (!exp) {
+		gre[dir] = pptp_alg_alloc(pn, sizeof(*gre[dir]));
+		exp[dir] = pptp_alg_fail() ? NULL : nf_ct_expect_alloc(ct);
+		if (!exp[dir]) {
 			pptp_alg_stat_inc(pn, PPTP_STAT_NOMEM);
 			pptp_alg_stat_inc(pn, PPTP_STAT_EXPECT_FAILED);
-			err = -ENOMEM;
-			continue;
 		}
+		if (!gre[dir] || !exp[dir])
+			err = -ENOMEM;
+	}
+	for (dir = IP_CT_DIR_ORIGINAL; !err && dir < IP_CT_DIR_MAX; dir++) {
+		const struct nf_conntrack_tuple *m = &ct->tuplehash[dir].tuple;
+		__be16 key = htons(pptp_alg_gre_key(call, dir));
+
 		/* Any source key: only a keymap would ever fill one in. */
-		nf_ct_expect_init(exp, NF_CT_EXPECT_CLASS_DEFAULT,
+		nf_ct_expect_init(exp[dir], NF_CT_EXPECT_CLASS_DEFAULT,
 				  nf_ct_l3num(ct), &m->src.u3, &m->dst.u3,
 				  IPPROTO_GRE, NULL, &key);
-		exp->expectfn = pptp_alg_gre_expectfn;
-		exp->dir = dir;
+		exp[dir]->expectfn = pptp_alg_gre_expectfn;
+		exp[dir]->dir = dir;
 		/* What the NATed receiver really uses (see expectfn). */
-		exp->saved_proto.gre.key = pptp_alg_gre_bound_key(call, dir);
-		pptp_alg_exp_set_timeout(exp, secs);
+		exp[dir]->saved_proto.gre.key = pptp_alg_gre_bound_key(call, dir);
+		pptp_alg_exp_set_timeout(exp[dir], secs);
 
 		/*
 		 * The expectation table's lock is never held while the core
@@ -219,17 +226,31 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 		 * expectation deletes no conntrack entry: both are safe under
 		 * conn->lock.
 		 */
-		ret = nf_ct_expect_related(exp, 0);
-		if (ret) {
+		err = nf_ct_expect_related(exp[dir], 0);
+		if (err) {
 			pptp_alg_stat_inc(pn, PPTP_STAT_EXPECT_FAILED);
-			err = ret;
-		} else {
-			pptp_alg_stat_inc(pn, PPTP_STAT_EXPECT_CREATED);
+			/* Its first packet finds no call expecting it. */
+			if (dir == IP_CT_DIR_REPLY)
+				nf_ct_unexpect_related(exp[IP_CT_DIR_ORIGINAL]);
 		}
-		nf_ct_expect_put(exp);
+	}
+	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++)
+		if (exp[dir])
+			nf_ct_expect_put(exp[dir]);
+	if (err) {
+		kfree(gre[IP_CT_DIR_ORIGINAL]);
+		kfree(gre[IP_CT_DIR_REPLY]);
+		pptp_alg_budget_uncharge(pn, conn, call);
+		return err;
+	}
+	pptp_alg_stat_add(pn, PPTP_STAT_EXPECT_CREATED, IP_CT_DIR_MAX);
+	pptp_call_set_expect_end(call, pptp_alg_now(), secs);
+	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++) {
+		gre[dir]->ct = NULL;
+		call->gre[dir] = gre[dir];
 	}
 	call->flags |= PPTP_CALLF_EXPECTED;
-	return err;
+	return 0;
 }
 
 /*
@@ -254,11 +275,12 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 		struct nf_conntrack_expect *exp;
 		struct nf_conntrack_tuple t;
 
-		if (gre) {
-			call->gre[dir] = NULL;
+		call->gre[dir] = NULL;
+		if (gre->ct) {
 			list_add_tail(&gre->node, retired);
 			continue;
 		}
+		kfree(gre);
 		pptp_alg_gre_tuple(&t, ct, dir, pptp_alg_gre_key(call, dir));
 		exp = nf_ct_expect_find_get(net, zone, &t);
 		if (exp) {
