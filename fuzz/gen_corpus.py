@@ -216,15 +216,18 @@ def main():
     lost += bytes([0x00, 3, 5, 6, 7, 8])              # other bytes there
     lost += bytes([0x01, 11, 11])                     # RESEND 12 bytes
     write("lost-future", bytes([cfg_byte(True)]) + lost)
-    # strict mode, the direction lost to the gap limit: the segment that
-    # hits it is dropped and must stay refused, before and after the gap
+    # strict mode, the direction given up while a segment beyond a gap
+    # arrives (the receiver acknowledged bytes the walker never saw): that
+    # segment is dropped and must stay refused, before and after the gap
     # is filled
     gl = bytes([cfg_byte(False), 8, 9, 0x06, 0, 0, 0, 0, 0, 1])   # SCCRQ
-    gl += bytes([0x03, 3, 3, 0xaa, 0xbb, 0xcc, 0xdd]) * 33
+    gl += bytes([0x03, 3, 3, 0xaa, 0xbb, 0xcc, 0xdd]) * 4
+    gl += bytes([0x8b])                               # REPLY acks beyond
+    gl += bytes([0x03, 3, 3, 0xaa, 0xbb, 0xcc, 0xdd])
     gl += bytes([0x00, 3, 1, 2, 3, 4])                # the gap
     gl += bytes([0x00, 3, 0xaa, 0xbb, 0xcc, 0xdd])    # the dropped bytes
     gl += bytes([0x01, 3, 3])                         # and their resend
-    write("strict-gap-limit", gl)
+    write("strict-gap-lost", gl)
     # a call-ID rewrite, stop, version 2 (UNINSPECT): resends of the
     # rewritten OCRQ must still go out like the first copy
     c = Conv(True)

@@ -30,6 +30,8 @@
  *     9 STRICT    -                              toggle strict mode
  *    10 ACK       -                              side acknowledges all the
  *                                                other side sent so far
+ *    11 ACKBEYOND -                              ... and 4 bytes more, that
+ *                                                went past inspection
  *     other       like NEW
  *
  * Oracles (a violation calls abort(), which libFuzzer reports):
@@ -228,6 +230,15 @@ static void f_forget(void *ctx, struct pptp_call *call)
 	call->flags &= ~PPTP_CALLF_EXPECTED;
 }
 
+/* Judgements from here on may differ between A and the mirror. */
+static void mark_closed(struct conn *c)
+{
+	if (c->closed)
+		return;
+	c->closed = true;
+	c->closed_at = c->nlog;
+}
+
 static void f_count(void *ctx, enum pptp_conn_event ev)
 {
 	struct conn *c = ctx;
@@ -256,10 +267,7 @@ static void f_count(void *ctx, enum pptp_conn_event ev)
 		break;
 	}
 	case PPTP_CE_FAIL_CLOSED:
-		if (!c->closed) {
-			c->closed = true;
-			c->closed_at = c->nlog;
-		}
+		mark_closed(c);
 		break;
 	default:
 		break;
@@ -478,7 +486,7 @@ static struct conn A, B;
 static u8 poolA[POOL_MAX + 1], poolB[POOL_MAX + 1];
 static u8 hist[2][HIST_MAX];
 static u32 hist_end[2];		/* hist[] and got[] are zero from here */
-static bool frozen[2];		/* A lost this side to the gap limit */
+static bool frozen[2];		/* A lost this side beyond a gap */
 static bool dirty = true;	/* the last input did not end cleanly */
 
 struct in {
@@ -581,15 +589,26 @@ static void check_fields(int side)
 	}
 }
 
-/* @side acknowledges everything the other side sent so far. */
-static void ack(int side)
+/*
+ * @side acknowledges everything the other side sent so far, and @beyond
+ * bytes more: bytes that reached it past the walker.
+ */
+static void ack(int side, u32 beyond)
 {
 	int o = !side;
-	u32 upto = sent(o);
+	u32 upto = sent(o) + beyond;
 	unsigned int j;
 
 	pptp_conn_ack(&A.pc, side, A.isn[o] + upto);
 	pptp_conn_ack(&B.pc, side, B.isn[o] + upto);
+	/*
+	 * Each gives the direction up at its own next segment, and the
+	 * mirror gets none of those A refuses: compare up to here.
+	 */
+	if (beyond) {
+		mark_closed(&A);
+		mark_closed(&B);
+	}
 	/* Rewrites inside a head not judged yet are kept (pptp_stream_ack). */
 	u32 held = upto - A.pc.dir[o].hold_len;
 
@@ -619,8 +638,8 @@ static u32 mirror_len(u32 p)
 
 /*
  * Feed one segment to A; hand the bytes A accepted as new to the mirror B
- * in segments of mirror_len() bytes, unless A's side was lost to the gap limit or already
- * lost.  Like kmod/helper.c, segments are still fed once the connection
+ * in segments of mirror_len() bytes, unless A's side was lost beyond a gap or
+ * already lost.  Like kmod/helper.c, segments are still fed once the connection
  * is no longer inspected: resends keep their rewrites and refusals.
  */
 static void segment(int side, u32 pos, const u8 *b, unsigned int len)
@@ -642,7 +661,7 @@ static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 		/*
 		 * Any later copy of bytes of the last drop for good is a
 		 * resend of it, even when the drop lay beyond a gap (strict
-		 * drop of the segment that hit the gap limit).
+		 * drop of the segment that found its direction given up).
 		 */
 		u32 ds = dropped[side].pos, dl = dropped[side].len;
 
@@ -770,7 +789,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pptp_conn_sync(&B.pc, 1, B.isn[1]);
 			break;
 		case 10:	/* ACK */
-			ack(side);
+			ack(side, 0);
+			break;
+		case 11:	/* ACKBEYOND */
+			ack(side, 4);
 			break;
 		case 9:	/* STRICT */
 			A.strict = !A.strict;
