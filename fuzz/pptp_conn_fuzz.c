@@ -70,6 +70,7 @@
 #include <linux/slab.h>
 #include <linux/types.h>
 
+#include "pptp_alg/blob.h"
 #include "pptp_alg/conn.h"
 #include "pptp_build.h"
 
@@ -706,6 +707,64 @@ static void segment(int side, u32 pos, const u8 *b, unsigned int len)
 	}
 }
 
+static struct pptp_conn blob_pc;
+static u8 blob_buf[PPTP_BLOB_HDR_LEN + PPTP_BLOB_CALL_LEN * 64];
+
+/* What a router exports of @c, another rebuilds call for call. */
+static void blob_roundtrip(const struct conn *c)
+{
+	const struct pptp_session *s = &c->pc.sess;
+	int n = pptp_blob_encode(&c->pc, blob_buf, sizeof(blob_buf));
+	enum pptp_blob_err err;
+	unsigned int i;
+
+	CHECK(n == (int)pptp_blob_len(&c->pc), "blob length %d", n);
+	pptp_conn_init(&blob_pc, 0x9e3779b9U);
+	err = pptp_blob_decode(&blob_pc, blob_buf, n, c->max_calls, &f_ops.mem);
+	CHECK(err == PPTP_BLOB_OK, "own blob refused: %s",
+	      pptp_blob_err_name(err));
+	CHECK(blob_pc.sess.state == s->state &&
+	      blob_pc.sess.ncalls == s->ncalls &&
+	      blob_pc.uninspected == c->pc.uninspected &&
+	      blob_pc.blocked == c->pc.blocked, "blob: session differs");
+	for (i = 0; i < s->ncalls; i++) {
+		const struct pptp_call *x = &s->calls[i];
+		const struct pptp_call *y = &blob_pc.sess.calls[i];
+
+		CHECK(x->id[0] == y->id[0] && x->id[1] == y->id[1] &&
+		      x->nat_id == y->nat_id && x->state == y->state &&
+		      x->pns_side == y->pns_side &&
+		      (x->flags & PPTP_BLOB_CALL_FLAGS) == y->flags,
+		      "blob: call %u differs", i);
+	}
+	pptp_conn_free(&blob_pc, &f_ops.mem);
+}
+
+/*
+ * The input itself as a blob from a hostile peer: refused with nothing
+ * changed, or taken and then exported again byte for byte.
+ */
+static void blob_decode_input(const u8 *data, size_t size)
+{
+	enum pptp_blob_err err;
+	int n;
+
+	if (size > sizeof(blob_buf))
+		return;
+	pptp_conn_init(&blob_pc, 0x9e3779b9U);
+	err = pptp_blob_decode(&blob_pc, data, size, 64, &f_ops.mem);
+	CHECK(err < PPTP_BLOB_ERR_MAX, "blob error %d", err);
+	if (err == PPTP_BLOB_OK) {
+		n = pptp_blob_encode(&blob_pc, blob_buf, sizeof(blob_buf));
+		CHECK(n == (int)size && !memcmp(blob_buf, data, size),
+		      "blob taken but exported differently");
+	} else {
+		CHECK(!blob_pc.sess.ncalls && !blob_pc.sess.calls,
+		      "refused blob changed the state");
+	}
+	pptp_conn_free(&blob_pc, &f_ops.mem);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static u8 buf[HIST_MAX + 512];
@@ -715,6 +774,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	blob_decode_input(data, size);
 	cfg = get(&in);
 	pool = (cfg >> 5) & 7;
 	pool = pool ? 1U << pool : POOL_MAX;
@@ -838,6 +898,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	compare(&A, &B);
+	blob_roundtrip(&A);
 	if (getenv("PPTP_FUZZ_DEBUG"))
 		fprintf(stderr, "steps %u rewrites %u (failed %u) zeroed %u closed %u calls %u state %u nat_ids %u\n",
 			A.nlog, A.ev[PPTP_CE_REWRITE],
