@@ -212,7 +212,7 @@ stage checkpatch make -C "$TOP" checkpatch
 
 if [[ -f $TOP/kunit/Makefile ]]; then
 	stage unit do_unit
-	count_lines unit "host KUnit cases"
+	skip_requested unit || count_lines unit "host KUnit cases"
 else
 	say "unit: no kunit/Makefile, skipped"
 fi
