@@ -7,8 +7,9 @@
 # results share ($VM_RESULTS): the guest writes `loaded` and `unloaded`,
 # the host answers `upgraded` and `removed`.
 #
-#   1. version N from DKMS: modinfo (every kernel), load, /sys and /proc
-#      show N; two raw PPTP calls through a PAT router; -> `loaded`
+#   1. version N from DKMS: modinfo (every kernel), the package's
+#      autopkgtest module-load, load, /sys and /proc show N; two raw PPTP
+#      calls through a PAT router; -> `loaded`
 #   2. after the host upgraded to N+1: modinfo shows N+1 for every
 #      kernel, the loaded module is still N and the calls are alive (one
 #      ends cleanly through it); the operator's reload (helper objects
@@ -93,6 +94,9 @@ ctrl_entries() { ct_count "$NS_R" -p tcp --dport 1723; }
 uname -r
 modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
 gcheck "N=$V1 built by DKMS for every kernel (${KERNELS[*]})" every_kernel "$V1"
+# The package's own autopkgtest (the dpkg database here is the host's).
+gcheck "autopkgtest module-load: N from updates/dkms loads, reports $V1" \
+	env PPTP_ALG_TEST_VERSION="$V1" "$(dirname "$0")/debian/tests/module-load"
 gcheck "modprobe $MOD" modprobe "$MOD"
 gcheck "loaded module is $V1 (/sys/module, /proc/net/nf_pptp_alg/version)" loaded_is "$V1"
 gcheck "sysctl net.netfilter.nf_pptp_alg.max_calls" sysctl -q net.netfilter.nf_pptp_alg.max_calls
