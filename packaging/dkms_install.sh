@@ -8,7 +8,8 @@
 #   root   = overlayfs: upper on a tmpfs, lowers = the suite's build root
 #            (its gcc, the kernel's headers, dkms) and the staged kernel's
 #            image tree (kernel modules), both from
-#            scripts/stage-kernel.sh.  The cached roots are never written.
+#            scripts/stage-kernel.sh, and for 7.3 also 6.12's (a second
+#            installed kernel).  The cached roots are never written.
 #   1. `apt-get install ./pptp-alg-dkms_<N>_all.deb` in that root: DKMS
 #      builds nf_pptp_alg N for every kernel there; the operator edits
 #      the conffile.
@@ -30,6 +31,8 @@
 # env: PPTP_DKMS_DEB       package N (default: `make deb` output)
 #      PPTP_DKMS_DEB_NEXT  package N+1 (default: built from this tree
 #                          with a changelog entry N+next1 on top)
+#      PPTP_DKMS_ALSO      second kernel alias in the root (default: 6.12
+#                          for 7.3, none for 6.12; empty: none)
 set -u
 set -o pipefail
 
@@ -52,8 +55,19 @@ finish() {
 }
 
 # ------------------------------------------------------------ inputs
+# A second kernel, as on a trixie machine that runs the backports kernel
+# and keeps the stock one: its build root (headers) and image tree go
+# under this one's, and DKMS must build, upgrade and remove for both.
+ALSO=${PPTP_DKMS_ALSO-$([[ $ALIAS == 7.3 ]] && echo 6.12)}
+LOWERS=()
+if [[ -n $ALSO ]]; then
+	env=$("$TOP/scripts/stage-kernel.sh" --quiet "$ALSO") || { nok "stage $ALSO"; finish; }
+	eval "$env"
+	LOWERS=("$STAGED_ROOT" "$STAGED_TREE")
+fi
 env=$("$TOP/scripts/stage-kernel.sh" --quiet "$ALIAS") || { nok "stage $ALIAS"; finish; }
 eval "$env"
+LOWERS=("$STAGED_ROOT" "${LOWERS[0]:-}" "$STAGED_TREE" "${LOWERS[1]:-}")
 DEB=${PPTP_DKMS_DEB:-$("$TOP/packaging/mkdeb.sh" "$TOP/build" 2>/dev/null)}
 [[ -f $DEB ]] || { nok "make deb"; finish; }
 V1=$(dpkg-deb -f "$DEB" Version)
@@ -84,14 +98,14 @@ mkdir -p "$T/rw" "$MERGED" "$VM" "$LOG" || { nok "mkdir $T"; finish; }
 mount -t tmpfs -o mode=0755,size=2g tmpfs "$T/rw" || { nok "tmpfs upper"; finish; }
 mkdir -p "$T/rw/upper" "$T/rw/work"
 mount -t overlay overlay \
-	-o "lowerdir=$STAGED_ROOT:$STAGED_TREE,upperdir=$T/rw/upper,workdir=$T/rw/work" \
+	-o "lowerdir=$(printf '%s\n' "${LOWERS[@]}" | grep . | paste -sd:),upperdir=$T/rw/upper,workdir=$T/rw/work" \
 	"$MERGED" || { nok "overlay root"; finish; }
 KMODS=$MERGED/usr/lib/modules
-# The staged tree may hold the `make install KVER=<alias>` module; this root
+# A staged tree may hold the `make install KVER=<alias>` module; this root
 # must only ever have the DKMS one; and, as on a stock system, no
 # updates/ directory until DKMS makes one.
-rm -f "$KMODS/$STAGED_KVER/updates/nf_pptp_alg.ko"
-rmdir "$KMODS/$STAGED_KVER/updates" 2>/dev/null
+rm -f "$KMODS"/*/updates/nf_pptp_alg.ko
+rmdir "$KMODS"/*/updates 2>/dev/null
 # Every kernel with headers: DKMS builds for each of them.
 KERNELS=()
 for d in "$KMODS"/*/; do
@@ -125,7 +139,9 @@ in_root() {
 }
 # The root's own depmod (trixie's writes files bookworm's does not), so
 # that the files before the install are what DKMS's depmod leaves.
-in_root depmod "$STAGED_KVER" || { nok "depmod"; finish; }
+for k in "${KERNELS[@]}"; do
+	in_root depmod "$k" || { nok "depmod $k"; finish; }
+done
 
 # apt as an unattended upgrade runs it: a changed conffile is kept.
 apt_root() {
@@ -218,6 +234,7 @@ fi
 
 # ------------------------------------------------------------ 3: remove
 if wait_guest unloaded; then
+	: >"$MERGED/var/log/kmod-calls"
 	apt_root "apt-get remove pptp-alg-dkms" remove.log remove pptp-alg-dkms
 	check "module files removed from every kernel" no_module_files
 	in_root dkms status >"$LOG/status-removed.txt" 2>&1
