@@ -123,6 +123,7 @@ for t in modprobe rmmod insmod; do
 		"$t" "$t" >"$MERGED/usr/sbin/$t"
 	chmod 0755 "$MERGED/usr/sbin/$t"
 done
+: >"$MERGED/var/log/kmod-calls"
 
 # Commands in the root, with /dev and /proc bound for this call only.
 in_root() {
@@ -180,6 +181,14 @@ files_are() { # VERSION: updates/dkms/nf_pptp_alg.ko* of VERSION for every kerne
 		[[ -n $f && $(modinfo -F version "$f") == "$1" ]] || return 1
 	done
 }
+CALLS=$MERGED/var/log/kmod-calls
+# no_module_calls STEP: the maintainer scripts of STEP ran no modprobe,
+# rmmod or insmod (the log is emptied for the next step).
+no_module_calls() {
+	sed 's/^/# kmod call: /' "$CALLS"
+	check "no maintainer script loaded or unloaded a module ($1)" test ! -s "$CALLS"
+	: >"$CALLS"
+}
 no_module_files() { ! ls "$KMODS"/*/updates/dkms/nf_pptp_alg.ko* >/dev/null 2>&1; }
 CONF=$MERGED/etc/modprobe.d/nf_pptp_alg.conf
 EDIT='install nf_conntrack_pptp /bin/false # operator'
@@ -192,6 +201,7 @@ check "dkms status: pptp-alg/$V1 installed for every kernel" dkms_built "$V1"
 check "/usr/src/pptp-alg-$V1/dkms.conf" test -f "$MERGED/usr/src/pptp-alg-$V1/dkms.conf"
 check "conffile /etc/modprobe.d/nf_pptp_alg.conf" \
 	grep -qx "/etc/modprobe.d/nf_pptp_alg.conf" "$MERGED/var/lib/dpkg/info/pptp-alg-dkms.conffiles"
+no_module_calls install
 echo "$EDIT" >>"$CONF"
 snapshot files-installed
 
@@ -217,7 +227,6 @@ wait_guest() {
 }
 
 if wait_guest loaded; then
-	: >"$MERGED/var/log/kmod-calls"
 	apt_root "apt-get install ./$(basename "$NEXT") (upgrade, module loaded)" \
 		upgrade.log install "/root/$(basename "$NEXT")"
 	check "DKMS rebuilt $V2 for every kernel" files_are "$V2"
@@ -226,15 +235,12 @@ if wait_guest loaded; then
 		test -f '$MERGED/usr/src/pptp-alg-$V2/dkms.conf'"
 	check "the operator's conffile edit kept, no .dpkg-* copy" eval "grep -qxF '$EDIT' '$CONF' &&
 		! ls '$CONF'.dpkg-* >/dev/null 2>&1"
-	sed 's/^/# kmod call: /' "$MERGED/var/log/kmod-calls"
-	check "no maintainer script loaded or unloaded a module" \
-		test ! -s "$MERGED/var/log/kmod-calls"
+	no_module_calls upgrade
 	: >"$VM/upgraded"
 fi
 
 # ------------------------------------------------------------ 3: remove
 if wait_guest unloaded; then
-	: >"$MERGED/var/log/kmod-calls"
 	apt_root "apt-get remove pptp-alg-dkms" remove.log remove pptp-alg-dkms
 	check "module files removed from every kernel" no_module_files
 	in_root dkms status >"$LOG/status-removed.txt" 2>&1
@@ -242,9 +248,7 @@ if wait_guest unloaded; then
 	check "sources and DKMS tree removed" eval "test ! -e '$MERGED/usr/src/pptp-alg-$V2' &&
 		test ! -e '$MERGED/var/lib/dkms/pptp-alg'"
 	check "conffile kept after remove" grep -qxF "$EDIT" "$CONF"
-	sed 's/^/# kmod call: /' "$MERGED/var/log/kmod-calls"
-	check "no maintainer script loaded or unloaded a module (remove)" \
-		test ! -s "$MERGED/var/log/kmod-calls"
+	no_module_calls remove
 	: >"$VM/removed"
 fi
 wait "$VMPID"
@@ -263,6 +267,7 @@ grep -q . "$VM/guest.tap" 2>/dev/null || nok "guest reported no checks"
 
 # ------------------------------------------------------------ 4: purge
 apt_root "apt-get purge pptp-alg-dkms" purge.log purge pptp-alg-dkms
+no_module_calls purge
 check "dpkg has no record of pptp-alg-dkms" \
 	bash -c "! grep -q '^Package: pptp-alg-dkms$' '$MERGED/var/lib/dpkg/status'"
 snapshot files-purged
