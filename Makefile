@@ -98,7 +98,9 @@ stage:
 check-kernel:
 	@$(TOP)/scripts/check-kernel.sh $(STAGED)
 
-# pptp-alg-dkms_<version>_all.deb in build/ (version: packaging/VERSION).
+# pptp-alg-dkms_<version>_all.deb in build/: dpkg-buildpackage on a copy
+# with packaging/debian/ as debian/ (version: its changelog), then lintian.
+# PPTP_ALG_MAINTAINER="Name <address>" sets the Maintainer.
 deb:
 	@$(TOP)/packaging/mkdeb.sh $(TOP)/build
 

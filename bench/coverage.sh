@@ -55,7 +55,7 @@ rm -rf "$WORK"
 mkdir -p "$WORK/build" "$WORK/out" || die "cannot create $WORK"
 (cd "$TOP" && tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.cmd' \
 	--exclude='*.mod' --exclude='*.mod.c' --exclude='*.order' \
-	--exclude='Module.symvers' Kbuild kmod include) |
+	--exclude='Module.symvers' Kbuild kmod include packaging/debian/changelog) |
 	tar -C "$WORK/build" -xf - || die "cannot copy sources"
 make -s -C "$k/build" M="$WORK/build" GCOV_PROFILE=y -j"$JOBS" modules ||
 	die "module build failed"

@@ -58,3 +58,4 @@ module_exit(pptp_alg_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("PPTP application-level gateway: control inspection, GRE expectations, call-ID NAT");
 MODULE_ALIAS_NFCT_HELPER(PPTP_ALG_NAME);
+MODULE_VERSION(PPTP_ALG_VERSION);

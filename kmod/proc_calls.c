@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /proc/net/nf_pptp_alg/{stats,calls}.  The calls table prints one line per
- * live call; roles are per call, so "pns" says which side of the control
- * connection the PNS is on.
+ * /proc/net/nf_pptp_alg/{stats,calls,version}.  The calls table prints one
+ * line per live call; roles are per call, so "pns" says which side of the
+ * control connection the PNS is on.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -113,6 +113,13 @@ static const struct seq_operations pptp_alg_calls_seq_ops = {
 	.show = pptp_alg_calls_show,
 };
 
+/* The module's version (the package's), as modinfo shows it. */
+static int pptp_alg_version_show(struct seq_file *s, void *v)
+{
+	seq_puts(s, PPTP_ALG_VERSION "\n");
+	return 0;
+}
+
 int pptp_alg_proc_init(struct pptp_alg_net *pn)
 {
 	pn->proc_dir = proc_net_mkdir(pn->net, "nf_pptp_alg",
@@ -124,7 +131,9 @@ int pptp_alg_proc_init(struct pptp_alg_net *pn)
 	    /* Addresses and call IDs of every tunnel: not for any local user. */
 	    !proc_create_net("calls", 0400, pn->proc_dir,
 			     &pptp_alg_calls_seq_ops,
-			     sizeof(struct pptp_alg_calls_iter))) {
+			     sizeof(struct pptp_alg_calls_iter)) ||
+	    !proc_create_single("version", 0444, pn->proc_dir,
+				pptp_alg_version_show)) {
 		pptp_alg_proc_exit(pn);
 		return -ENOMEM;
 	}

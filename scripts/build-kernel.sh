@@ -37,7 +37,10 @@ printf '%s\n' "$env" >"$OUT/env"
 
 SRC=$OUT/src
 mkdir -p "$SRC" || die "mkdir $SRC"
+# The changelog too: Kbuild reads the module's version from it.
 rsync -a --delete --prune-empty-dirs \
+	--filter='+ /packaging/' --filter='+ /packaging/debian/' \
+	--filter='+ /packaging/debian/changelog' \
 	--filter="merge $TOP/packaging/module-sources.rsync" \
 	"$TOP/" "$SRC/" || die "copying sources failed"
 

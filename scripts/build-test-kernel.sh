@@ -155,10 +155,12 @@ if [[ $MODE == modules ]]; then
 	trap 'rm -rf "$scratch"' EXIT
 	# Copy only sources: objects of other kernels in REPO must not leak
 	# in, and our objects must not land in REPO (others build there).
+	# The changelog holds the module's version.
 	(cd "$MOD_REPO" && tar -cf - --exclude='*.o' --exclude='*.ko' \
 		--exclude='*.cmd' --exclude='*.mod' --exclude='*.mod.c' \
 		--exclude='*.order' --exclude='Module.symvers' \
-		Kbuild kmod include kunit/Kbuild kunit/*.c kunit/*.h) |
+		Kbuild kmod include kunit/Kbuild kunit/*.c kunit/*.h \
+		packaging/debian/changelog) |
 		tar -C "$scratch" -xf - || die "cannot copy sources from $MOD_REPO"
 	log "building nf_pptp_alg.ko for $KVER"
 	"${NICE[@]}" make -s -C "$DIR/build" M="$scratch" W=1 -j"$JOBS" modules ||

@@ -19,8 +19,8 @@
 # env: PPTP_CHECK_DIR        logs/results (default ${TMPDIR:-/tmp}/pptp-alg-check)
 #      PPTP_CHECK_VM_TIMEOUT guest boot timeout in seconds (default 2700)
 #      PPTP_CHECK_SKIP       space separated stages to skip
-#                            (deps build sparse checkpatch unit install guest
-#                            k6.12 k7.3 k7.2 dkms debug)
+#                            (deps build sparse checkpatch unit deb install
+#                            guest k6.12 k7.3 k7.2 dkms debug)
 #      PPTP_CHECK_DEBUG_TESTS selftests run on the debug kernel (names
 #                            or globs; default: DEBUG_TESTS and
 #                            DEBUG_TESTS_B below)
@@ -120,6 +120,17 @@ do_unit() {
 	make -C "$TOP/kunit" host
 }
 
+# The package (dpkg-buildpackage, then lintian: no error, no warning) and
+# its next version for the DKMS stages' upgrade test, built once here.
+do_deb() {
+	local deb v
+	deb=$("$TOP/packaging/mkdeb.sh" "$RES/deb") || return 1
+	v=$(dpkg-deb -f "$deb" Version) || return 1
+	"$TOP/packaging/mkdeb.sh" --no-lintian --next "$v+next1" "$RES/deb/next" \
+		>"$RES/deb-next.path" || return 1
+	printf '%s\n' "$deb" >"$RES/deb.path"
+}
+
 # count_lines NAME WHAT: add the last "N passed, N failed[, N skipped]"
 # of stage NAME's log to the totals.  A count with no pass (every case
 # skipped, or none ran) is a failure of its own.
@@ -212,7 +223,7 @@ stage checkpatch make -C "$TOP" checkpatch
 
 if [[ -f $TOP/kunit/Makefile ]]; then
 	stage unit do_unit
-	count_lines unit "host KUnit cases"
+	skip_requested unit || count_lines unit "host KUnit cases"
 else
 	say "unit: no kunit/Makefile, skipped"
 fi
@@ -294,8 +305,13 @@ lane_staged_kernels() {
 	skip_requested k7.2 ||
 		run_step k7.2 do_kernel 7.2 foundation_load_unload pptp_pat_basic
 	if ! skip_requested dkms; then
-		run_step dkms-6.12 "$TOP/packaging/dkms_install.sh" 6.12
-		run_step dkms-7.3 "$TOP/packaging/dkms_install.sh" 7.3
+		# The deb stage's packages; without them each stage builds its own.
+		local debs=()
+		[[ -s $RES/deb.path && -s $RES/deb-next.path ]] &&
+			debs=("PPTP_DKMS_DEB=$(<"$RES/deb.path")"
+				"PPTP_DKMS_DEB_NEXT=$(<"$RES/deb-next.path")")
+		run_step dkms-6.12 env "${debs[@]}" "$TOP/packaging/dkms_install.sh" 6.12
+		run_step dkms-7.3 env "${debs[@]}" "$TOP/packaging/dkms_install.sh" 7.3
 	fi
 	if ! skip_requested debug && ((${#DEBUG_TESTS_B[@]})); then
 		# The other lane builds and installs the debug kernel first.
@@ -309,6 +325,8 @@ lane_staged_kernels() {
 		fi
 	fi
 }
+
+stage deb do_deb
 
 if ((build_ok)) && stage install make -C "$TOP" install; then
 	lane_start=$SECONDS

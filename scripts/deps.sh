@@ -13,7 +13,8 @@ KSRC_VER=6.1
 # Everything the build, the static checks, the guest VM and the selftests
 # need.  linux-image-amd64 is the kernel the QEMU guest boots; the guest
 # sees the host root over 9p, so every userspace tool the selftests use
-# (nft, conntrack, pptpd, ...) is installed on the host.
+# (nft, conntrack, pptpd, ...) is installed on the host.  debhelper,
+# dh-dkms (dh-sequence-dkms) and lintian build and check the DKMS package.
 PACKAGES=(
 	build-essential
 	linux-headers-amd64 linux-image-amd64 "linux-source-${KSRC_VER}"
@@ -21,6 +22,7 @@ PACKAGES=(
 	sparse kmod cpio bc flex bison libelf-dev libssl-dev dwarves
 	iproute2 nftables iptables conntrack pptpd pptp-linux ppp tcpdump
 	python3 rsync xz-utils perl
+	debhelper dh-dkms lintian
 )
 
 log() { printf 'deps: %s\n' "$*"; }

@@ -8,12 +8,16 @@
 # usage: scripts/vm-run.sh [--kernel PATH] [--timeout SEC] [--mem MB]
 #                          [--smp N] [--log FILE] [--results DIR]
 #                          [--cwd DIR] [--env NAME=VAL]... [--verbose]
-#                          [--modules DIR] [--append ARGS] [--host-clock] -- COMMAND...
+#                          [--modules DIR] [--append ARGS] [--host-clock]
+#                          [--share DIR] -- COMMAND...
 #
 # --modules DIR: a staged kernel's module tree (DIR/<kver>/, DIR ending in
 # /lib/modules, e.g. scripts/stage-6.12.sh's K612_MODDIR); the initramfs
 # takes its 9p modules from there and the guest bind-mounts DIR over
 # /lib/modules.  Default: the host's /lib/modules.
+# --share DIR: DIR again at the same path, uncached (read-only), for a
+# tree the host changes while the guest runs (the host root's 9p cache
+# would show stale files); a --modules tree inside DIR is bound from it.
 # --append ARGS: extra kernel command line (e.g. a clocksource choice).
 # --smp N: vCPUs (default $PPTP_VM_SMP, else 2).
 # --host-clock: tell the guest kernel the host's TSC rate (6.12 and later;
@@ -35,6 +39,7 @@ SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 KERNEL=
 MODULES=
+SHARE=
 APPEND_EXTRA=
 TIMEOUT=600
 MEM=1024
@@ -46,7 +51,7 @@ VERBOSE=0
 EXTRA_ENV=()
 
 usage() {
-	sed -n '5,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '5,26s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2
 }
 
@@ -74,6 +79,7 @@ parse_args() {
 		case $1 in
 		--kernel) KERNEL=$2; shift 2 ;;
 		--modules) MODULES=$2; shift 2 ;;
+		--share) SHARE=$2; shift 2 ;;
 		--append) APPEND_EXTRA+=" $2"; shift 2 ;;
 		--timeout) TIMEOUT=$2; shift 2 ;;
 		--mem) MEM=$2; shift 2 ;;
@@ -129,6 +135,12 @@ write_run_script() {
 			[[ $v == *=* ]] || die "--env needs NAME=VAL, got $v"
 			printf 'export %s=%s\n' "${v%%=*}" "$(shquote "${v#*=}")"
 		done
+		if [[ -n $SHARE ]]; then
+			printf 'mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro,cache=none share %s || exit 125\n' \
+				"$(shquote "$SHARE")"
+			[[ $MODULES == "$SHARE"/* ]] &&
+				printf 'mount -o bind %s /lib/modules || exit 125\n' "$(shquote "$MODULES")"
+		fi
 		printf 'cd %s || exit 125\n' "$(shquote "$CWD")"
 		printf '/bin/sh -c %s\n' "$(shquote "$CMD")"
 	} >"$f"
@@ -139,6 +151,12 @@ main() {
 	pick_kernel
 	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (run scripts/deps.sh)"
 	CWD=$(cd "$CWD" && pwd -P) || die "bad --cwd"
+	if [[ -n $SHARE ]]; then
+		SHARE=$(cd "$SHARE" 2>/dev/null && pwd -P) || die "bad --share"
+		case $SHARE/ in
+		/tmp/*|/run/*|/var/tmp/*) die "--share under /tmp, /run or /var/tmp is hidden in the guest" ;;
+		esac
+	fi
 
 	local initrd
 	initrd=$("$SCRIPTS/mkinitramfs.sh" "$KVER" ${MODULES:+"$MODULES"}) ||
@@ -166,6 +184,9 @@ main() {
 		-fsdev "local,id=fs1,path=$RESULTS,security_model=none"
 		-device "virtio-9p-pci,fsdev=fs1,mount_tag=results"
 	)
+	[[ -n $SHARE ]] && fsargs+=(
+		-fsdev "local,id=fs3,path=$SHARE,security_model=none,readonly=on,multidevs=remap"
+		-device "virtio-9p-pci,fsdev=fs3,mount_tag=share")
 	# The guest mounts tmpfs over /tmp, /run and /var/tmp; a checkout
 	# living there (CI clones anywhere) gets its own share at that path.
 	case $CWD/ in
