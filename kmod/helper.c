@@ -14,6 +14,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
+#include <net/netfilter/nf_conntrack_ecache.h>
 
 #include "pptp_alg.h"
 
@@ -48,11 +49,20 @@ static_assert(offsetof(struct pptp_alg_help, core_keymap) ==
 static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 				  struct pptp_alg_conn *conn);
 
-static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
-						  struct nf_conn *ct)
+/*
+ * The state of @ct, made now unless another CPU made it first.  @from,
+ * when given, is what it starts as (a restored state, whose tables it
+ * takes over); *@made says whether that happened.
+ */
+struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
+					   struct nf_conn *ct,
+					   const struct pptp_conn *from,
+					   bool *made)
 {
 	struct pptp_alg_help *h = pptp_alg_help_area(ct);
 	struct pptp_alg_conn *conn;
+
+	*made = false;
 
 	conn = pptp_alg_fail() ? NULL :
 	       kmem_cache_zalloc(pptp_alg_conn_cache, GFP_ATOMIC);
@@ -63,7 +73,10 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	spin_lock_init(&conn->lock);
 	conn->ct = ct;
 	conn->created = pptp_alg_now();
-	pptp_conn_init(&conn->pc, get_random_u32());
+	if (from)
+		conn->pc = *from;
+	else
+		pptp_conn_init(&conn->pc, get_random_u32());
 
 	spin_lock_bh(&pn->conns_lock);
 	if (pn->dying || cmpxchg(&h->conn, NULL, conn)) {
@@ -90,6 +103,7 @@ static struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
 	 * destroy already ran, this state would never be freed.  Take it
 	 * back unless destroy got it first.
 	 */
+	*made = true;
 	if (nf_ct_is_dying(ct) && cmpxchg(&h->conn, conn, NULL) == conn) {
 		pptp_alg_conn_release(pn, conn);
 		return NULL;
@@ -157,6 +171,7 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	unsigned int side;
 	unsigned int verdict;
 	u32 seq, ack_seq;
+	bool made, changed = false;
 	LIST_HEAD(retired);
 
 	if (READ_ONCE(pptp_alg_unloading))
@@ -199,7 +214,8 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 		if ((!payload && !synack) ||
 		    READ_ONCE(pn->dying))
 			return NF_ACCEPT;
-		conn = pptp_alg_conn_create(pn, ct);
+		pptp_alg_restore_now(pn, ct);
+		conn = pptp_alg_conn_create(pn, ct, NULL, &made);
 		if (!conn)
 			return pptp_alg_uninspected(ct, side, payload);
 	}
@@ -217,14 +233,19 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	if (ack)
 		pptp_conn_ack(&conn->pc, side, ack_seq);
 	verdict = payload ? pptp_alg_segment(pn, conn, skb, protoff, ct,
-					     ctinfo, &retired) : NF_ACCEPT;
+					     ctinfo, &retired, &changed) :
+			    NF_ACCEPT;
 	/* The control connection is closing: its calls go with it. */
 	if (verdict == NF_ACCEPT && closing) {
+		changed |= conn->pc.sess.ncalls > 0;
 		pptp_alg_conn_end_all(pn, conn, &retired);
 		conn->closed = true;
 	}
 	spin_unlock_bh(&conn->lock);
 	pptp_alg_gre_retire(pn, &retired);
+	/* ctnetlink listeners (conntrackd) learn the new state blob. */
+	if (changed)
+		nf_conntrack_event_cache(IPCT_HELPER, ct);
 	return verdict;
 }
 
@@ -334,20 +355,25 @@ void pptp_alg_gc_schedule(struct pptp_alg_net *pn)
 				   PPTP_ALG_GC_INTERVAL);
 }
 
-static int pptp_alg_kill_ours(struct nf_conn *ct, void *data)
+/* Does @ct use this module's helper? */
+bool pptp_alg_is_ours(const struct nf_conn *ct)
 {
+	const struct nf_conn_help *help = nfct_help(ct);
 	struct nf_conntrack_helper *helper;
-	struct nf_conn_help *help;
-	bool ours = false;
+	bool ours;
 
-	help = nfct_help(ct->master ? ct->master : ct);
 	if (!help)
-		return 0;
+		return false;
 	rcu_read_lock();
 	helper = rcu_dereference(help->helper);
 	ours = helper && pptp_alg_is_our_helper(helper);
 	rcu_read_unlock();
 	return ours;
+}
+
+static int pptp_alg_kill_ours(struct nf_conn *ct, void *data)
+{
+	return pptp_alg_is_ours(ct->master ? ct->master : ct);
 }
 
 /*
@@ -367,6 +393,7 @@ void pptp_alg_net_drain(struct pptp_alg_net *pn)
 	spin_lock_bh(&pn->conns_lock);
 	spin_unlock_bh(&pn->conns_lock);
 	cancel_delayed_work_sync(&pn->gc);
+	pptp_alg_ha_exit(pn);
 	synchronize_rcu();
 	nf_ct_iterate_cleanup_net(pptp_alg_kill_ours, &iter);
 	/* An expectation callback may have been running on another CPU. */
@@ -411,6 +438,8 @@ int pptp_alg_helper_register(void)
 	pptp_alg_helper_init(&pptp_alg_helper, PPTP_ALG_NAME, PPTP_WIRE_PORT,
 			     &pptp_alg_exp_policy, pptp_alg_ctrl_packet);
 	pptp_alg_helper.destroy = pptp_alg_destroy;
+	pptp_alg_helper.to_nlattr = pptp_alg_to_nlattr;
+	pptp_alg_helper.from_nlattr = pptp_alg_from_nlattr;
 	return pptp_alg_helper_add(&pptp_alg_helper, &pptp_alg_helper_live);
 }
 

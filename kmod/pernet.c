@@ -21,6 +21,7 @@ static int __net_init pptp_alg_net_init(struct net *net)
 	spin_lock_init(&pn->conns_lock);
 	INIT_LIST_HEAD(&pn->conns);
 	pptp_alg_gc_init(pn);
+	pptp_alg_ha_init(pn);
 
 	err = pptp_alg_stats_init(pn);
 	if (err)

@@ -75,6 +75,12 @@ struct pptp_alg_net {
 	struct list_head conns;		/* RCU: /proc readers take no lock */
 	unsigned int nconns;
 	struct delayed_work gc;		/* connections whose helper was detached */
+	/* States from ctnetlink waiting for their entry (ha.c). */
+	spinlock_t restores_lock;	/* restores, nrestores */
+	struct list_head restores;
+	unsigned int nrestores;
+	atomic64_t restore_cookie;
+	struct delayed_work restore_work;
 	bool dying;
 };
 
@@ -100,7 +106,7 @@ struct pptp_alg_conn {
  */
 struct pptp_alg_help {
 	struct pptp_alg_conn *conn;
-	u64 reserved;
+	u64 restore;			/* cookie of a state to restore (ha.c) */
 	void *core_keymap[IP_CT_DIR_MAX];
 };
 
@@ -209,6 +215,13 @@ void pptp_alg_budget_uncharge(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn,
 			      struct pptp_call *call);
 
+/* ha.c */
+int pptp_alg_to_nlattr(struct sk_buff *skb, const struct nf_conn *ct);
+int pptp_alg_from_nlattr(struct nlattr *attr, struct nf_conn *ct);
+void pptp_alg_restore_now(struct pptp_alg_net *pn, struct nf_conn *ct);
+void pptp_alg_ha_init(struct pptp_alg_net *pn);
+void pptp_alg_ha_exit(struct pptp_alg_net *pn);
+
 /* gre_expect.c */
 int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			struct pptp_call *call);
@@ -217,6 +230,11 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 void pptp_alg_gre_retire(struct pptp_alg_net *pn, struct list_head *retired);
 
 /* helper.c */
+struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
+					   struct nf_conn *ct,
+					   const struct pptp_conn *from,
+					   bool *made);
+bool pptp_alg_is_ours(const struct nf_conn *ct);
 int pptp_alg_helper_register(void);
 void pptp_alg_helper_quiesce(void);
 void pptp_alg_helper_unregister(void);
@@ -231,7 +249,10 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn, struct sk_buff *skb,
 			      unsigned int protoff, struct nf_conn *ct,
 			      enum ip_conntrack_info ctinfo,
-			      struct list_head *retired);
+			      struct list_head *retired, bool *changed);
+const struct pptp_mem_ops *pptp_alg_calls_mem(void);
+void pptp_alg_conn_end_call(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
+			    int idx, struct list_head *retired);
 void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
 			   struct pptp_alg_conn *conn,
 			   struct list_head *retired);

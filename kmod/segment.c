@@ -23,6 +23,7 @@ struct pptp_alg_seg {
 	unsigned int dataoff;
 	enum ip_conntrack_info ctinfo;
 	struct list_head *retired;	/* GRE entries of ended calls */
+	bool changed;			/* a message changed the session */
 };
 
 /* A failure reaches the counters through the core (PPTP_CE_NOMEM). */
@@ -136,6 +137,10 @@ static void pptp_alg_seg_judged(void *ctx, const struct pptp_msg *m,
 	int dir = CTINFO2DIR(c->ctinfo);
 
 	pptp_alg_stat_inc(c->pn, pptp_alg_msg_stat(m->type, dir));
+	/* Echoes, WEN and SLI change nothing a backup router needs. */
+	if (m->type != PPTP_MSG_ECHORQ && m->type != PPTP_MSG_ECHORP &&
+	    m->type != PPTP_MSG_WEN && m->type != PPTP_MSG_SLI)
+		c->changed = true;
 	if (out->violation <= PPTP_V_NONE || out->violation >= PPTP_V_MAX)
 		return;
 	pptp_alg_stat_inc(c->pn, map[out->violation]);
@@ -162,14 +167,16 @@ static const struct pptp_conn_ops pptp_alg_conn_ops = {
 
 /*
  * Called with conn->lock held; returns the verdict for the segment.  The
- * GRE entries of the calls it ends go to @retired.
+ * GRE entries of the calls it ends go to @retired; *@changed is set when
+ * a message may have changed what the state blob carries.
  */
 unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn, struct sk_buff *skb,
 			      unsigned int protoff, struct nf_conn *ct,
 			      enum ip_conntrack_info ctinfo,
-			      struct list_head *retired)
+			      struct list_head *retired, bool *changed)
 {
+	unsigned int verdict;
 	struct pptp_alg_seg c = {
 		.pn = pn, .conn = conn, .skb = skb, .protoff = protoff,
 		.ctinfo = ctinfo, .retired = retired,
@@ -194,16 +201,30 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 	in.seq = ntohl(th->seq);
 	in.len = skb->len - c.dataoff;
 
-	if (pptp_conn_segment(&conn->pc, &in, &pptp_alg_conn_ops, &c) ==
-	    PPTP_CONN_DROP)
-		return NF_DROP;
-	return NF_ACCEPT;
+	verdict = pptp_conn_segment(&conn->pc, &in, &pptp_alg_conn_ops, &c) ==
+		  PPTP_CONN_DROP ? NF_DROP : NF_ACCEPT;
+	*changed |= c.changed;
+	return verdict;
+}
+
+const struct pptp_mem_ops *pptp_alg_calls_mem(void)
+{
+	return &pptp_alg_conn_ops.mem;
 }
 
 /* The tables of @conn's state, after its calls have ended. */
 void pptp_alg_conn_free_tables(struct pptp_alg_conn *conn)
 {
 	pptp_conn_free(&conn->pc, &pptp_alg_conn_ops.mem);
+}
+
+/* Call @idx of @conn ends; its GRE entries go to @retired.  Locked. */
+void pptp_alg_conn_end_call(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
+			    int idx, struct list_head *retired)
+{
+	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .retired = retired };
+
+	pptp_conn_end_call(&conn->pc, idx, &pptp_alg_conn_ops, &c);
 }
 
 /*
