@@ -19,8 +19,9 @@
 # env: PPTP_CHECK_DIR        logs/results (default ${TMPDIR:-/tmp}/pptp-alg-check)
 #      PPTP_CHECK_VM_TIMEOUT guest boot timeout in seconds (default 2700)
 #      PPTP_CHECK_SKIP       space separated stages to skip
-#                            (deps build sparse checkpatch unit deb install
-#                            guest k6.12 k7.3 k7.2 dkms debug)
+#                            (deps build tools sparse checkpatch unit deb
+#                            install guest k6.12 k7.3 k7.2 dkms debug
+#                            debug-smp)
 #      PPTP_CHECK_DEBUG_TESTS selftests run on the debug kernel (names
 #                            or globs; default: DEBUG_TESTS and
 #                            DEBUG_TESTS_B below)
@@ -38,9 +39,13 @@ RES=${PPTP_CHECK_DIR:-${TMPDIR:-/tmp}/pptp-alg-check}
 VM_TIMEOUT=${PPTP_CHECK_VM_TIMEOUT:-2700}
 export SELFTEST_JOBS=${SELFTEST_JOBS:-1}
 export PPTP_VM_SMP=${PPTP_VM_SMP:-1}
+# smp_stress pins workers to two CPUs: it runs alone in a two-vCPU debug
+# guest once both lanes are done (debug-smp), not in the one-vCPU tiers.
+export SELFTEST_EXCLUDE="${SELFTEST_EXCLUDE:+$SELFTEST_EXCLUDE }smp_stress"
 # Tiers whose selftest results the digest and the time table read.
 TIERS=("6.1:$RES/guest" "6.12:$RES/k6.12/guest" "7.3:$RES/k7.3/guest"
-	"7.2:$RES/k7.2/guest" "debug:$RES/debug-guest" "debug:$RES/debug-guest-b")
+	"7.2:$RES/k7.2/guest" "debug:$RES/debug-guest" "debug:$RES/debug-guest-b"
+	"debug:$RES/debug-smp")
 
 PASSED=0
 FAILED=0
@@ -218,6 +223,8 @@ stage deps "$TOP/scripts/deps.sh" || {
 
 build_ok=1
 stage build do_build || build_ok=0
+# Userspace tools the selftests run (the guest sees the host's files).
+stage tools make -C "$TOP/selftests/tools" selftest-tools
 stage sparse make -C "$TOP" sparse
 stage checkpatch make -C "$TOP" checkpatch
 
@@ -271,6 +278,22 @@ do_debug_selftests() {
 	echo "$p passed, $f failed, $s skipped"
 	return $rc
 }
+# The SMP stress tier: smp_stress alone on the debug kernel in a guest
+# with two vCPUs, after both lanes, so that they get both host cores.
+do_debug_smp() {
+	local k rc tap=$RES/debug-smp/selftests/results.tap p f s
+	k=$("$TOP/scripts/build-test-kernel.sh" --print-dir) || return 1
+	SELFTEST_EXCLUDE= VM_RUN_QUIET=1 SELFTEST_TIMEOUT_SCALE=3 \
+		"$TOP/scripts/vm-run.sh" --kernel "$k/vmlinuz-$(cat "$k/kver")" \
+		--smp 2 --mem 2048 --timeout "$VM_TIMEOUT" --results "$RES/debug-smp" \
+		-- selftests/run_all.sh smp_stress
+	rc=$?
+	[[ -s $tap ]] || return 1
+	read -r p f s < <(tap_count "$tap")
+	echo "$p passed, $f failed, $s skipped"
+	return $rc
+}
+
 # A staged kernel's tier: its own build, guest, kernel-log scan.
 do_kernel() {
 	local alias=$1
@@ -336,6 +359,10 @@ if ((build_ok)) && stage install make -C "$TOP" install; then
 	lane2=$!
 	wait "$lane1" "$lane2"
 	say "guest lanes: $((SECONDS - lane_start))s"
+	if ! skip_requested debug && ! skip_requested debug-smp &&
+		[[ $(cat "$RES/debug-install.rc" 2>/dev/null) == 0 ]]; then
+		run_step debug-smp do_debug_smp
+	fi
 
 	if [[ -f $RES/guest-6.1.rc ]]; then
 		rc=$(<"$RES/guest-6.1.rc")
@@ -361,7 +388,7 @@ if ((build_ok)) && stage install make -C "$TOP" install; then
 	account debug-install
 	account debug-kunit
 	[[ -f $RES/debug-kunit.rc ]] && count_lines debug-kunit "KUnit cases on the debug kernel"
-	for d in debug-guest debug-guest-b; do
+	for d in debug-guest debug-guest-b debug-smp; do
 		account "$d"
 		[[ -f $RES/$d.rc ]] || continue
 		count_lines "$d" "selftests on the debug kernel"
