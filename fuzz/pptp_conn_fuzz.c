@@ -858,6 +858,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			A.strict = !A.strict;
 			break;
 		case 4:	/* FIN */
+			/* Right after the side's last byte: it always ends. */
+			CHECK(pptp_conn_close(&A.pc, side, A.isn[side] + at,
+					      false, &f_ops, &A) ==
+			      PPTP_CONN_PASS || !A.pc.dir[side].synced ||
+			      A.pc.blocked, "FIN after the data refused");
 			pptp_conn_end_all(&A.pc, &f_ops, &A);
 			pptp_conn_end_all(&B.pc, &f_ops, &B);
 			check_session(&A);

@@ -167,8 +167,8 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	struct pptp_alg_conn *conn;
 	const struct tcphdr *th;
 	struct tcphdr _th;
-	bool payload, closing, synack, ack;
-	unsigned int side;
+	bool payload, closing, rst, synack, ack;
+	unsigned int side, plen;
 	unsigned int verdict;
 	u32 seq, ack_seq;
 	bool made, changed = false;
@@ -180,9 +180,12 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
 		return NF_ACCEPT;
-	payload = skb->len > protoff + th->doff * 4;
+	plen = skb->len > protoff + th->doff * 4 ?
+	       skb->len - (protoff + th->doff * 4) : 0;
+	payload = plen > 0;
 	/* Copy what is needed later: a NAT rewrite may reallocate the head. */
 	closing = th->fin || th->rst;
+	rst = th->rst;
 	synack = th->syn && th->ack;
 	ack = th->ack;
 	side = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ? PPTP_SIDE_ORIG :
@@ -238,8 +241,9 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	/* The control connection is closing: its calls go with it. */
 	if (verdict == NF_ACCEPT && closing) {
 		changed |= conn->pc.sess.ncalls > 0;
-		pptp_alg_conn_end_all(pn, conn, &retired);
-		conn->closed = true;
+		verdict = pptp_alg_conn_close(pn, conn, side, seq + plen, rst,
+					      &retired);
+		conn->closed = verdict == NF_ACCEPT;
 	}
 	spin_unlock_bh(&conn->lock);
 	pptp_alg_gre_retire(pn, &retired);

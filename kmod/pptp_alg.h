@@ -253,6 +253,9 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 const struct pptp_mem_ops *pptp_alg_calls_mem(void);
 void pptp_alg_conn_end_call(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			    int idx, struct list_head *retired);
+unsigned int pptp_alg_conn_close(struct pptp_alg_net *pn,
+				 struct pptp_alg_conn *conn, unsigned int side,
+				 u32 seq, bool rst, struct list_head *retired);
 void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
 			   struct pptp_alg_conn *conn,
 			   struct list_head *retired);

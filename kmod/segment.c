@@ -218,6 +218,21 @@ void pptp_alg_conn_free_tables(struct pptp_alg_conn *conn)
 	pptp_conn_free(&conn->pc, &pptp_alg_conn_ops.mem);
 }
 
+/*
+ * @side closes the connection (a FIN at @seq, or a reset): NF_ACCEPT
+ * with every call ended and their GRE entries on @retired, or NF_DROP
+ * for a FIN ahead of data not seen yet.  conn->lock held.
+ */
+unsigned int pptp_alg_conn_close(struct pptp_alg_net *pn,
+				 struct pptp_alg_conn *conn, unsigned int side,
+				 u32 seq, bool rst, struct list_head *retired)
+{
+	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .retired = retired };
+
+	return pptp_conn_close(&conn->pc, side, seq, rst, &pptp_alg_conn_ops,
+			       &c) == PPTP_CONN_DROP ? NF_DROP : NF_ACCEPT;
+}
+
 /* Call @idx of @conn ends; its GRE entries go to @retired.  Locked. */
 void pptp_alg_conn_end_call(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			    int idx, struct list_head *retired)

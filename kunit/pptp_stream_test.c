@@ -2088,6 +2088,63 @@ static void pptp_stream_test_gap_wait(struct kunit *test)
 	sg_done(g);
 }
 
+/*
+ * The PAC sends a WEN and closes; on a router with two CPUs the bare FIN
+ * can be looked at before the WEN.  It must not end the call under the
+ * WEN's feet: the WEN would then find no call and reach the inside host
+ * with the translated ID.  A FIN ahead of unseen data is refused (TCP
+ * sends it again); once the data is in, the FIN ends the calls.  A reset
+ * ends them at once: nothing after it is read.
+ */
+static void pptp_stream_test_fin_before_data(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int last, i;
+	struct sg *g;
+	int rst;
+
+	for (rst = 0; rst < 2; rst++) {
+		memset(&c, 0, sizeof(c));
+		c.nat = true;
+		conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+		conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
+		conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001,
+			 SG_NAT_ID(0x1001, 1), 1);
+		conv_add(&c, REPLY, PPTP_MSG_WEN, 0, SG_NAT_ID(0x1001, 1), 0);
+		last = c.n - 1;
+		g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+		for (i = 0; i < last; i++)
+			KUNIT_ASSERT_EQ(test, feed_msg(g, &c, i),
+					PPTP_STREAM_PASS);
+		KUNIT_ASSERT_EQ(test, g->pc.sess.ncalls, 1);
+		if (rst) {
+			KUNIT_EXPECT_EQ(test, pptp_conn_close(&g->pc, REPLY,
+							      g->isn[REPLY] + c.end[last],
+							      true, &sg_ops, g),
+					PPTP_CONN_PASS);
+			KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
+			sg_done(g);
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, pptp_conn_close(&g->pc, REPLY,
+						      g->isn[REPLY] + c.end[last],
+						      false, &sg_ops, g),
+				PPTP_CONN_DROP);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 1);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_GAP], 1);
+		KUNIT_EXPECT_EQ(test, feed_msg(g, &c, last), PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, pptp_get16(g->out[REPLY] + c.start[last] +
+						 PPTP_OFF_PEER_ID_NOTIFY), 0x1001);
+		KUNIT_EXPECT_EQ(test, pptp_conn_close(&g->pc, REPLY,
+						      g->isn[REPLY] + c.end[last],
+						      false, &sg_ops, g),
+				PPTP_CONN_PASS);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
+		sg_done(g);
+	}
+}
+
 /* Feed @len bytes of @b as one segment, byte by byte, or in 7-byte bits. */
 static struct sg *feed_mode(struct kunit *test, const u8 *b, unsigned int len,
 			    unsigned int mode)
@@ -2313,6 +2370,7 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_strict_lost),
 	KUNIT_CASE(pptp_stream_test_strict_gap_lost),
 	KUNIT_CASE(pptp_stream_test_gap_wait),
+	KUNIT_CASE(pptp_stream_test_fin_before_data),
 	KUNIT_CASE(pptp_stream_test_resync),
 	KUNIT_CASE(pptp_stream_test_bad_magic),
 	KUNIT_CASE(pptp_stream_test_bad_lengths),

@@ -132,6 +132,18 @@ void pptp_conn_end_call(struct pptp_conn *pc, int idx,
 void pptp_conn_end_all(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
 		       void *ctx);
 
+/*
+ * @side closes the connection: a FIN at sequence number @seq (past its
+ * segment's payload), or a reset.  Every call ends, unless the FIN comes
+ * before bytes of @side the walker has not seen (two CPUs reordered it
+ * ahead of the data it follows): that segment is refused (DROP, counted
+ * as a gap) and TCP sends it again after them.
+ */
+enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
+				       u32 seq, bool rst,
+				       const struct pptp_conn_ops *ops,
+				       void *ctx);
+
 /* Free the tables of a connection whose calls have all ended. */
 void pptp_conn_free(struct pptp_conn *pc, const struct pptp_mem_ops *mem);
 

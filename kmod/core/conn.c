@@ -497,6 +497,23 @@ void pptp_conn_end_all(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
 	pptp_conn_early_release(pc, ops, ctx);
 }
 
+enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
+				       u32 seq, bool rst,
+				       const struct pptp_conn_ops *ops,
+				       void *ctx)
+{
+	const struct pptp_stream *st = &pc->dir[side];
+
+	/* Bytes that went past inspection will not come: no waiting. */
+	if (!rst && st->synced && !st->lost && !st->bypassed &&
+	    (s32)(seq - st->next_seq) > 0) {
+		ops->count(ctx, PPTP_CE_GAP);
+		return PPTP_CONN_DROP;
+	}
+	pptp_conn_end_all(pc, ops, ctx);
+	return PPTP_CONN_PASS;
+}
+
 void pptp_conn_free(struct pptp_conn *pc, const struct pptp_mem_ops *mem)
 {
 	pptp_session_destroy(&pc->sess, mem);
