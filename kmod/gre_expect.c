@@ -36,6 +36,7 @@ struct pptp_alg_gre {
 		struct rcu_head rcu;	/* deletion after a grace period */
 	};
 	struct nf_conn *ct;		/* referenced; NULL until bound */
+	unsigned long bound;		/* jiffies when ct was bound */
 };
 
 /*
@@ -152,6 +153,7 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 	}
 	nf_conntrack_get(&ct->ct_general);
 	gre->ct = ct;
+	gre->bound = jiffies;
 	call->flags |= dir == IP_CT_DIR_ORIGINAL ? PPTP_CALLF_GRE_ORIG :
 						   PPTP_CALLF_GRE_REPLY;
 	peer = ((struct pptp_alg_gre *)call->gre[other])->ct;
@@ -180,13 +182,37 @@ static void pptp_alg_gre_expectfn(struct nf_conn *ct,
 }
 
 /*
+ * Fill in and insert the expectation of @call's direction @dir.  The
+ * expectation table's lock is never held while the core runs an
+ * expectation callback, and inserting or removing an expectation
+ * deletes no conntrack entry: both are safe under conn->lock.
+ */
+static int pptp_alg_gre_exp_add(struct nf_conntrack_expect *exp,
+				struct nf_conn *ct, const struct pptp_call *call,
+				int dir, unsigned int secs)
+{
+	const struct nf_conntrack_tuple *m = &ct->tuplehash[dir].tuple;
+	__be16 key = htons(pptp_alg_gre_key(call, dir));
+
+	/* Any source key: only a keymap would ever fill one in. */
+	nf_ct_expect_init(exp, NF_CT_EXPECT_CLASS_DEFAULT, nf_ct_l3num(ct),
+			  &m->src.u3, &m->dst.u3, IPPROTO_GRE, NULL, &key);
+	exp->expectfn = pptp_alg_gre_expectfn;
+	exp->dir = dir;
+	/* What the NATed receiver really uses (see expectfn). */
+	exp->saved_proto.gre.key = pptp_alg_gre_bound_key(call, dir);
+	pptp_alg_exp_set_timeout(exp, secs);
+	return nf_ct_expect_related(exp, 0);
+}
+
+/*
  * Called with conn->lock held, when the call reaches ESTABLISHED.  Both
  * directions are expected, or neither: a call left with one would pass
  * GRE one way only.  Without them the call stands, without GRE; every
  * failure is counted.
  */
 int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			struct pptp_call *call)
+			struct pptp_call *call, struct pptp_alg_after *after)
 {
 	struct nf_conntrack_expect *exp[IP_CT_DIR_MAX] = {};
 	struct pptp_alg_gre *gre[IP_CT_DIR_MAX] = {};
@@ -207,26 +233,7 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 			err = -ENOMEM;
 	}
 	for (dir = IP_CT_DIR_ORIGINAL; !err && dir < IP_CT_DIR_MAX; dir++) {
-		const struct nf_conntrack_tuple *m = &ct->tuplehash[dir].tuple;
-		__be16 key = htons(pptp_alg_gre_key(call, dir));
-
-		/* Any source key: only a keymap would ever fill one in. */
-		nf_ct_expect_init(exp[dir], NF_CT_EXPECT_CLASS_DEFAULT,
-				  nf_ct_l3num(ct), &m->src.u3, &m->dst.u3,
-				  IPPROTO_GRE, NULL, &key);
-		exp[dir]->expectfn = pptp_alg_gre_expectfn;
-		exp[dir]->dir = dir;
-		/* What the NATed receiver really uses (see expectfn). */
-		exp[dir]->saved_proto.gre.key = pptp_alg_gre_bound_key(call, dir);
-		pptp_alg_exp_set_timeout(exp[dir], secs);
-
-		/*
-		 * The expectation table's lock is never held while the core
-		 * runs an expectation callback, and inserting or removing an
-		 * expectation deletes no conntrack entry: both are safe under
-		 * conn->lock.
-		 */
-		err = nf_ct_expect_related(exp[dir], 0);
+		err = pptp_alg_gre_exp_add(exp[dir], ct, call, dir, secs);
 		if (err) {
 			pptp_alg_stat_inc(pn, PPTP_STAT_EXPECT_FAILED);
 			/* Its first packet finds no call expecting it. */
@@ -248,6 +255,10 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++) {
 		gre[dir]->ct = NULL;
 		call->gre[dir] = gre[dir];
+		if (after->nnew < PPTP_ALG_AFTER_NEW) {
+			after->new_dir[after->nnew] = dir;
+			after->new_key[after->nnew++] = pptp_alg_gre_key(call, dir);
+		}
 	}
 	call->flags |= PPTP_CALLF_EXPECTED;
 	return 0;
@@ -255,11 +266,11 @@ int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 
 /*
  * Called with conn->lock held: drop the call's expectations, and move
- * its GRE entries to @retired for pptp_alg_gre_retire() once the lock
- * is dropped.
+ * its GRE entries to @after for pptp_alg_after_run() once the lock is
+ * dropped.
  */
 void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			 struct pptp_call *call, struct list_head *retired)
+			 struct pptp_call *call, struct pptp_alg_after *after)
 {
 	struct nf_conn *ct = conn->ct;
 	const struct nf_conntrack_zone *zone = nf_ct_zone(ct);
@@ -277,7 +288,7 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 
 		call->gre[dir] = NULL;
 		if (gre->ct) {
-			list_add_tail(&gre->node, retired);
+			list_add_tail(&gre->node, &after->retired);
 			continue;
 		}
 		kfree(gre);
@@ -290,6 +301,54 @@ void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
 		}
 	}
 	call->flags &= ~PPTP_CALLF_EXPECTED;
+}
+
+/*
+ * Called by the sweep with conn->lock held.  A bound entry still out of
+ * the table a second after its first packet lost a clash: another packet
+ * of the same direction, on another CPU, found the expectation used up
+ * and made a plain entry that got into the table first, and the core
+ * dropped ours with its packet.  That direction of the call then passes
+ * through the plain entry unassured, or not at all towards the inside
+ * host.  The direction is expected again, and the plain entry goes once
+ * the lock is dropped (@after).  *@lost takes the entry to put then.
+ */
+void pptp_alg_gre_repair(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
+			 struct pptp_call *call, struct pptp_alg_after *after,
+			 struct nf_conn **lost)
+{
+	unsigned int secs = READ_ONCE(pn->tun.expect_timeout);
+	struct nf_conntrack_expect *exp;
+	int dir;
+
+	if (!(call->flags & PPTP_CALLF_EXPECTED))
+		return;
+	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++) {
+		struct pptp_alg_gre *gre = call->gre[dir];
+
+		if (!gre->ct || nf_ct_is_confirmed(gre->ct) ||
+		    time_before(jiffies, gre->bound + HZ) ||
+		    after->nnew >= PPTP_ALG_AFTER_NEW || *lost)
+			continue;
+		exp = pptp_alg_fail() ? NULL : nf_ct_expect_alloc(conn->ct);
+		if (!exp) {
+			pptp_alg_stat_inc(pn, PPTP_STAT_NOMEM);
+			continue;
+		}
+		if (pptp_alg_gre_exp_add(exp, conn->ct, call, dir, secs)) {
+			pptp_alg_stat_inc(pn, PPTP_STAT_EXPECT_FAILED);
+		} else {
+			*lost = gre->ct;
+			gre->ct = NULL;
+			call->flags &= ~(dir == IP_CT_DIR_ORIGINAL ?
+					 PPTP_CALLF_GRE_ORIG :
+					 PPTP_CALLF_GRE_REPLY);
+			after->new_dir[after->nnew] = dir;
+			after->new_key[after->nnew++] = pptp_alg_gre_key(call, dir);
+			pptp_alg_stat_inc(pn, PPTP_STAT_GRE_CLASHES);
+		}
+		nf_ct_expect_put(exp);
+	}
 }
 
 static void pptp_alg_gre_free(struct pptp_alg_gre *gre)
@@ -316,10 +375,32 @@ static void pptp_alg_gre_retire_rcu(struct rcu_head *head)
 }
 
 /*
- * Delete the GRE entries of ended calls, with no connection lock held:
- * nf_ct_delete() must not run under a lock a destroy() takes.
+ * A first GRE packet that overtook the message that set its call up (the
+ * peer sent them back to back, two CPUs took them in the other order)
+ * made a plain entry for the call's tuple, and every later packet would
+ * match it instead of the expectation: that direction would pass
+ * unassured, or not at all towards the inside host, until it idled out.
+ * The tuple belongs to the new call now, so such an entry goes.
  */
-void pptp_alg_gre_retire(struct pptp_alg_net *pn, struct list_head *retired)
+static void pptp_alg_gre_unshadow(struct pptp_alg_net *pn, struct nf_conn *ct,
+				  int dir, u16 key)
+{
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_tuple t;
+	struct nf_conn *gre;
+
+	pptp_alg_gre_tuple(&t, ct, dir, key);
+	h = nf_conntrack_find_get(nf_ct_net(ct), nf_ct_zone(ct), &t);
+	if (!h)
+		return;
+	gre = nf_ct_tuplehash_to_ctrack(h);
+	if (gre->master != ct && nf_ct_delete(gre, 0, 0))
+		pptp_alg_stat_inc(pn, PPTP_STAT_GRE_SHADOWS);
+	nf_ct_put(gre);
+}
+
+static void pptp_alg_gre_retire(struct pptp_alg_net *pn,
+				struct list_head *retired)
 {
 	struct pptp_alg_gre *gre, *next;
 
@@ -333,4 +414,22 @@ void pptp_alg_gre_retire(struct pptp_alg_net *pn, struct list_head *retired)
 			pptp_alg_stat_inc(pn, PPTP_STAT_GRE_REMOVED);
 		pptp_alg_gre_free(gre);
 	}
+}
+
+/*
+ * The table work conn->lock's holder left (@ct's connection): delete the
+ * GRE entries of ended calls, and the plain entries in the way of new
+ * expectations.  No connection lock may be held here: a lookup or a
+ * delete can run a destroy(), which takes one.
+ */
+void pptp_alg_after_run(struct pptp_alg_net *pn, struct nf_conn *ct,
+			struct pptp_alg_after *after)
+{
+	unsigned int i;
+
+	pptp_alg_gre_retire(pn, &after->retired);
+	for (i = 0; i < after->nnew; i++)
+		pptp_alg_gre_unshadow(pn, ct, after->new_dir[i],
+				      after->new_key[i]);
+	after->nnew = 0;
 }

@@ -148,10 +148,11 @@ static void pptp_alg_restore_one(struct pptp_alg_net *pn, struct nf_conn *ct,
 {
 	bool nat = ct->status & IPS_SRC_NAT;
 	struct pptp_alg_conn *conn;
-	LIST_HEAD(retired);
+	struct pptp_alg_after after;
 	bool made;
 	int i;
 
+	pptp_alg_after_init(&after);
 	conn = pptp_alg_conn_create(pn, ct, &r->pc, &made);
 	if (!made) {
 		/* A packet made a state first: it stands. */
@@ -171,16 +172,16 @@ static void pptp_alg_restore_one(struct pptp_alg_net *pn, struct nf_conn *ct,
 			if (pptp_alg_nat_id_claim(pn, ct, call->nat_id)) {
 				/* Another connection has it now. */
 				pptp_alg_stat_inc(pn, PPTP_STAT_STATE_CALLS_LOST);
-				pptp_alg_conn_end_call(pn, conn, i, &retired);
+				pptp_alg_conn_end_call(pn, conn, i, &after);
 				continue;
 			}
 			call->flags |= PPTP_CALLF_NAT_ID_OWNED;
 		}
 		if (call->state == PPTP_CALL_ESTABLISHED)
-			pptp_alg_gre_expect(pn, conn, call);
+			pptp_alg_gre_expect(pn, conn, call, &after);
 	}
 	spin_unlock_bh(&conn->lock);
-	pptp_alg_gre_retire(pn, &retired);
+	pptp_alg_after_run(pn, ct, &after);
 	pptp_alg_stat_inc(pn, PPTP_STAT_STATE_RESTORED);
 }
 

@@ -124,17 +124,18 @@ static void pptp_alg_conn_free_rcu(struct rcu_head *head)
 static void pptp_alg_conn_release(struct pptp_alg_net *pn,
 				  struct pptp_alg_conn *conn)
 {
-	LIST_HEAD(retired);
+	struct pptp_alg_after after;
 
+	pptp_alg_after_init(&after);
 	spin_lock_bh(&conn->lock);
 	if (conn->dead) {
 		spin_unlock_bh(&conn->lock);
 		return;
 	}
-	pptp_alg_conn_end_all(pn, conn, &retired);
+	pptp_alg_conn_end_all(pn, conn, &after);
 	WRITE_ONCE(conn->dead, true);
 	spin_unlock_bh(&conn->lock);
-	pptp_alg_gre_retire(pn, &retired);
+	pptp_alg_after_run(pn, conn->ct, &after);
 
 	spin_lock_bh(&pn->conns_lock);
 	list_del_rcu(&conn->node);
@@ -172,7 +173,7 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	unsigned int verdict;
 	u32 seq, ack_seq;
 	bool made, changed = false;
-	LIST_HEAD(retired);
+	struct pptp_alg_after after;
 
 	if (READ_ONCE(pptp_alg_unloading))
 		return NF_ACCEPT;
@@ -223,6 +224,7 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 			return pptp_alg_uninspected(ct, side, payload);
 	}
 
+	pptp_alg_after_init(&after);
 	spin_lock_bh(&conn->lock);
 	if (conn->dead) {
 		spin_unlock_bh(&conn->lock);
@@ -236,17 +238,17 @@ static int pptp_alg_ctrl_packet(struct sk_buff *skb, unsigned int protoff,
 	if (ack)
 		pptp_conn_ack(&conn->pc, side, ack_seq);
 	verdict = payload ? pptp_alg_segment(pn, conn, skb, protoff, ct,
-					     ctinfo, &retired, &changed) :
+					     ctinfo, &after, &changed) :
 			    NF_ACCEPT;
 	/* The control connection is closing: its calls go with it. */
 	if (verdict == NF_ACCEPT && closing) {
 		changed |= conn->pc.sess.ncalls > 0;
 		verdict = pptp_alg_conn_close(pn, conn, side, seq + plen, rst,
-					      &retired);
+					      &after);
 		conn->closed = verdict == NF_ACCEPT;
 	}
 	spin_unlock_bh(&conn->lock);
-	pptp_alg_gre_retire(pn, &retired);
+	pptp_alg_after_run(pn, ct, &after);
 	/* ctnetlink listeners (conntrackd) learn the new state blob. */
 	if (changed)
 		nf_conntrack_event_cache(IPCT_HELPER, ct);
@@ -316,6 +318,20 @@ static void pptp_alg_conn_reclaim(struct pptp_alg_net *pn,
 	}
 }
 
+/* GRE entries that lost a clash on their way into the table. */
+static struct nf_conn *pptp_alg_conn_repair(struct pptp_alg_net *pn,
+					    struct pptp_alg_conn *conn,
+					    struct pptp_alg_after *after)
+{
+	struct nf_conn *lost = NULL;
+	unsigned int i;
+
+	for (i = 0; !lost && i < conn->pc.sess.ncalls; i++)
+		pptp_alg_gre_repair(pn, conn, &conn->pc.sess.calls[i], after,
+				    &lost);
+	return lost;
+}
+
 /*
  * A connection whose helper was detached gets no destroy() call: release
  * its state, translated IDs and GRE entries here instead of holding them
@@ -325,18 +341,32 @@ static void pptp_alg_gc(struct work_struct *work)
 {
 	struct pptp_alg_net *pn = container_of(to_delayed_work(work),
 					       struct pptp_alg_net, gc);
+	struct pptp_alg_after after;
 	struct pptp_alg_conn *conn;
 	u32 now = pptp_alg_now();
+	struct nf_conn *lost;
 	bool take;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(conn, &pn->conns, node) {
+		lost = NULL;
+		pptp_alg_after_init(&after);
 		spin_lock_bh(&conn->lock);
 		take = !conn->dead && pptp_alg_conn_detached(conn) &&
 		       pptp_alg_conn_take(conn);
-		if (!conn->dead && !take)
+		if (!conn->dead && !take) {
 			pptp_alg_conn_reclaim(pn, conn, now);
+			lost = pptp_alg_conn_repair(pn, conn, &after);
+			/* The master outlives this pass even if @conn goes. */
+			if (lost)
+				nf_conntrack_get(&conn->ct->ct_general);
+		}
 		spin_unlock_bh(&conn->lock);
+		if (lost) {
+			pptp_alg_after_run(pn, conn->ct, &after);
+			nf_ct_put(lost);
+			nf_ct_put(conn->ct);
+		}
 		if (take) {
 			pptp_alg_stat_inc(pn, PPTP_STAT_SESSIONS_DETACHED);
 			pptp_alg_conn_release(pn, conn);

@@ -223,11 +223,35 @@ void pptp_alg_ha_init(struct pptp_alg_net *pn);
 void pptp_alg_ha_exit(struct pptp_alg_net *pn);
 
 /* gre_expect.c */
+/* New expectations checked for an entry made before them, at most. */
+#define PPTP_ALG_AFTER_NEW	8
+
+/*
+ * What is left to do once conn->lock is dropped: nothing touches the
+ * conntrack table under it.
+ */
+struct pptp_alg_after {
+	struct list_head retired;	/* GRE entries of ended calls */
+	unsigned int nnew;		/* GRE expectations made */
+	u8 new_dir[PPTP_ALG_AFTER_NEW];
+	u16 new_key[PPTP_ALG_AFTER_NEW];
+};
+
+static inline void pptp_alg_after_init(struct pptp_alg_after *a)
+{
+	INIT_LIST_HEAD(&a->retired);
+	a->nnew = 0;
+}
+
 int pptp_alg_gre_expect(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			struct pptp_call *call);
+			struct pptp_call *call, struct pptp_alg_after *after);
 void pptp_alg_gre_forget(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			 struct pptp_call *call, struct list_head *retired);
-void pptp_alg_gre_retire(struct pptp_alg_net *pn, struct list_head *retired);
+			 struct pptp_call *call, struct pptp_alg_after *after);
+void pptp_alg_after_run(struct pptp_alg_net *pn, struct nf_conn *ct,
+			struct pptp_alg_after *after);
+void pptp_alg_gre_repair(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
+			 struct pptp_call *call, struct pptp_alg_after *after,
+			 struct nf_conn **lost);
 
 /* helper.c */
 struct pptp_alg_conn *pptp_alg_conn_create(struct pptp_alg_net *pn,
@@ -249,16 +273,16 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn, struct sk_buff *skb,
 			      unsigned int protoff, struct nf_conn *ct,
 			      enum ip_conntrack_info ctinfo,
-			      struct list_head *retired, bool *changed);
+			      struct pptp_alg_after *after, bool *changed);
 const struct pptp_mem_ops *pptp_alg_calls_mem(void);
 void pptp_alg_conn_end_call(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			    int idx, struct list_head *retired);
+			    int idx, struct pptp_alg_after *after);
 unsigned int pptp_alg_conn_close(struct pptp_alg_net *pn,
 				 struct pptp_alg_conn *conn, unsigned int side,
-				 u32 seq, bool rst, struct list_head *retired);
+				 u32 seq, bool rst, struct pptp_alg_after *after);
 void pptp_alg_conn_end_all(struct pptp_alg_net *pn,
 			   struct pptp_alg_conn *conn,
-			   struct list_head *retired);
+			   struct pptp_alg_after *after);
 void pptp_alg_conn_free_tables(struct pptp_alg_conn *conn);
 
 /* Ratelimited report of malformed input when log_invalid is set. */

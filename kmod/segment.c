@@ -22,7 +22,7 @@ struct pptp_alg_seg {
 	unsigned int protoff;
 	unsigned int dataoff;
 	enum ip_conntrack_info ctinfo;
-	struct list_head *retired;	/* GRE entries of ended calls */
+	struct pptp_alg_after *after;	/* table work once unlocked */
 	bool changed;			/* a message changed the session */
 };
 
@@ -73,14 +73,14 @@ static void pptp_alg_seg_expect(void *ctx, struct pptp_call *call)
 {
 	struct pptp_alg_seg *c = ctx;
 
-	pptp_alg_gre_expect(c->pn, c->conn, call);
+	pptp_alg_gre_expect(c->pn, c->conn, call, c->after);
 }
 
 static void pptp_alg_seg_forget(void *ctx, struct pptp_call *call)
 {
 	struct pptp_alg_seg *c = ctx;
 
-	pptp_alg_gre_forget(c->pn, c->conn, call, c->retired);
+	pptp_alg_gre_forget(c->pn, c->conn, call, c->after);
 }
 
 static void pptp_alg_seg_count(void *ctx, enum pptp_conn_event ev)
@@ -167,19 +167,19 @@ static const struct pptp_conn_ops pptp_alg_conn_ops = {
 
 /*
  * Called with conn->lock held; returns the verdict for the segment.  The
- * GRE entries of the calls it ends go to @retired; *@changed is set when
+ * table work it leaves goes to @after; *@changed is set when
  * a message may have changed what the state blob carries.
  */
 unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 			      struct pptp_alg_conn *conn, struct sk_buff *skb,
 			      unsigned int protoff, struct nf_conn *ct,
 			      enum ip_conntrack_info ctinfo,
-			      struct list_head *retired, bool *changed)
+			      struct pptp_alg_after *after, bool *changed)
 {
 	unsigned int verdict;
 	struct pptp_alg_seg c = {
 		.pn = pn, .conn = conn, .skb = skb, .protoff = protoff,
-		.ctinfo = ctinfo, .retired = retired,
+		.ctinfo = ctinfo, .after = after,
 	};
 	struct pptp_conn_seg in = {
 		.side = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ?
@@ -220,36 +220,36 @@ void pptp_alg_conn_free_tables(struct pptp_alg_conn *conn)
 
 /*
  * @side closes the connection (a FIN at @seq, or a reset): NF_ACCEPT
- * with every call ended and their GRE entries on @retired, or NF_DROP
+ * with every call ended and their GRE entries on @after, or NF_DROP
  * for a FIN ahead of data not seen yet.  conn->lock held.
  */
 unsigned int pptp_alg_conn_close(struct pptp_alg_net *pn,
 				 struct pptp_alg_conn *conn, unsigned int side,
-				 u32 seq, bool rst, struct list_head *retired)
+				 u32 seq, bool rst, struct pptp_alg_after *after)
 {
-	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .retired = retired };
+	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .after = after };
 
 	return pptp_conn_close(&conn->pc, side, seq, rst, &pptp_alg_conn_ops,
 			       &c) == PPTP_CONN_DROP ? NF_DROP : NF_ACCEPT;
 }
 
-/* Call @idx of @conn ends; its GRE entries go to @retired.  Locked. */
+/* Call @idx of @conn ends; its GRE entries go to @after.  Locked. */
 void pptp_alg_conn_end_call(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			    int idx, struct list_head *retired)
+			    int idx, struct pptp_alg_after *after)
 {
-	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .retired = retired };
+	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .after = after };
 
 	pptp_conn_end_call(&conn->pc, idx, &pptp_alg_conn_ops, &c);
 }
 
 /*
  * Every call of @conn ends (FIN, RST, destroy); their GRE entries go to
- * @retired.  conn->lock held.
+ * @after.  conn->lock held.
  */
 void pptp_alg_conn_end_all(struct pptp_alg_net *pn, struct pptp_alg_conn *conn,
-			   struct list_head *retired)
+			   struct pptp_alg_after *after)
 {
-	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .retired = retired };
+	struct pptp_alg_seg c = { .pn = pn, .conn = conn, .after = after };
 
 	pptp_conn_end_all(&conn->pc, &pptp_alg_conn_ops, &c);
 }

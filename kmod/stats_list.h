@@ -68,6 +68,8 @@ PPTP_ALG_STAT(PENDING_LIMIT_NETNS, "pending_limit_netns")
 PPTP_ALG_STAT(GRE_ENTRIES, "gre_entries")
 PPTP_ALG_STAT(GRE_REMOVED, "gre_removed")
 PPTP_ALG_STAT(GRE_ORPHANS, "gre_orphans")
+PPTP_ALG_STAT(GRE_SHADOWS, "gre_shadows")
+PPTP_ALG_STAT(GRE_CLASHES, "gre_clashes")
 PPTP_ALG_STAT(GRE_TIMEOUT_FAILED, "gre_timeout_failed")
 /* NAT */
 PPTP_ALG_STAT(NAT_REWRITES, "nat_rewrites")
