@@ -311,6 +311,17 @@ stat_get() {
 # stat_dump NS : whole stats file (for logs).
 stat_dump() { ip netns exec "$1" cat "$PROC_DIR/stats" 2>/dev/null; }
 
+# Counter snapshots of the router's stats ("name value" lines): snap S0,
+# snap S1, then delta NAME is S1 - S0.
+declare -A S0 S1
+snap() {
+	local -n arr=$1
+	local k v
+	arr=()
+	while read -r k v; do arr[$k]=$v; done < <(stat_dump "$NS_R")
+}
+delta() { echo $((${S1[$1]:-0} - ${S0[$1]:-0})); }
+
 # sysctl_get NS KEY / sysctl_set NS KEY VALUE (KEY below net.netfilter.nf_pptp_alg)
 sysctl_get() { ip netns exec "$1" cat "$SYSCTL_DIR/$2"; }
 sysctl_set() { ip netns exec "$1" sh -c "echo '$3' > '$SYSCTL_DIR/$2'"; }

@@ -58,13 +58,3 @@ table ip robustnat {
 EOT
 }
 
-# Counter snapshots of the router's stats ("name value" lines): snap S0,
-# snap S1, then delta NAME is S1 - S0.
-declare -A S0 S1
-snap() {
-	local -n arr=$1
-	local k v
-	arr=()
-	while read -r k v; do arr[$k]=$v; done < <(stat_dump "$NS_R")
-}
-delta() { echo $((${S1[$1]:-0} - ${S0[$1]:-0})); }

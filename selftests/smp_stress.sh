@@ -46,8 +46,10 @@
 # Knobs: PPTP_STRESS_SECS (60), PPTP_STRESS_PAIRS (3), PPTP_STRESS_CONNS
 # (3 per pair), PPTP_STRESS_IDLE (300), PPTP_STRESS_SEED.
 # timeout: 420
+# tier: debug
 # exclusive: unloads the module, shrinks nf_conntrack_buckets, pins both CPUs
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/stress_lib.sh"
 
 require_vm
 require_root
@@ -55,7 +57,6 @@ require_cmd nft conntrack tc ip modprobe rmmod nproc
 [[ ${PPTP_HELPER:-pptp-alg} == pptp ]] &&
 	ksft_exit_skip "mainline runs in this test's own rate comparison"
 require_module
-STRESS=$(cd "$(dirname "$0")/tools" && pwd)/build/pptp_stress
 [[ -x $STRESS ]] ||
 	ksft_exit_skip "$STRESS missing: make -C selftests/tools selftest-tools (on the host)"
 NCPU=$(nproc)
@@ -72,7 +73,6 @@ SEED=${PPTP_STRESS_SEED:-$((RANDOM * 32768 + RANDOM))}
 STEP=$((8 * SCALE))
 NETEM_DELAY=10
 BUCKETS=/proc/sys/net/netfilter/nf_conntrack_buckets
-KMEMLEAK=/sys/kernel/debug/kmemleak
 WORK=$(mktemp -d)
 defer "rm -rf '$WORK'"
 ulimit -n 65536 2>/dev/null
@@ -115,52 +115,12 @@ addr add $b/24 dev r1
 EOT
 done
 
-# rules NS HELPER [EXTRA SHELL]: forwarding, the helper on TCP/1723, PAT.
-rules() {
-	cat >"$WORK/rules.$2" <<EOT
-flush ruleset
-table inet stress {
-	ct helper pptp {
-		type "$2" protocol tcp;
-	}
-	chain pre {
-		type filter hook prerouting priority filter; policy accept;
-		tcp dport 1723 ct helper set "pptp"
-	}
-}
-table ip stressnat {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "r1" masquerade
-	}
-}
-EOT
-	ip netns exec "$1" sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward &&
-		nft -f '$WORK/rules.$2' ${3:+&& $3}"
-}
-
 G_MAIN="name=main,cns=/run/netns/$NS_C,sns=/run/netns/$NS_S,rns=/run/netns/$NS_R"
 G_MAIN+=",hosts=10.0.1.2+12,pacs=10.0.2.2+$PAIRS,public=10.0.2.1,pairs=$PAIRS,conns=$CONNS"
 G_VOL="name=volatile,assert=0,cns=/run/netns/$NS_C,sns=/run/netns/$NS_S"
 G_VOL+=",rns=/run/netns/$NS_R2,hosts=10.0.3.2+4,pacs=10.0.4.2+1,public=10.0.4.1,pairs=1,conns=3"
 G_IDLE="cns=/run/netns/$NS_C,sns=/run/netns/$NS_S,hosts=10.0.3.50+4,server=10.0.4.100"
 G_IDLE+=",count=$IDLE,hold=7"
-
-# summary FILE GROUP ARRAY: the driver's "summary group=GROUP k=v ..."
-# line into an associative array (no process: each costs 0.3-0.5 s).
-summary() {
-	local -n _sum=$3
-	local line kv
-	_sum=()
-	[[ -r $1 ]] || return 1
-	while read -r line; do
-		[[ $line == "summary group=$2 "* ]] || continue
-		for kv in $line; do
-			[[ $kv == *=* ]] && _sum[${kv%%=*}]=${kv#*=}
-		done
-	done <"$1"
-	((${#_sum[@]}))
-}
 
 # stress NAME SECS ARGS...: the driver on R's group (plus ARGS).
 stress() {
@@ -169,20 +129,6 @@ stress() {
 	timeout --kill-after=10 $((secs + 20 * STEP + 60)) "$STRESS" --group "$G_MAIN" \
 		--seconds "$secs" --timeout "$STEP" --seed "$SEED" \
 		--report "$WORK/$name.sum" "$@" >"$WORK/$name.out" 2>&1
-}
-
-# show_out FILE: progress, summaries, every violation of an asserted group
-# with its connection's history, the first of the others'.
-show_out() {
-	awk '/^# VIOLATION/ { main = index($0, "group=main ") > 0; if (!main && ++other > 20) { skip = 1; next } skip = 0 }
-	     /^#     / { if (!main || skip) next }
-	     /^# (t=|hold|pptp_stress|wound)|^summary|^# VIOLATION|^#     / { print }' "$1" |
-		head -n 600 | sed 's/^/#   /'
-}
-
-# The driver's whole output, kept with the test's log for a post-mortem.
-keep_out() {
-	[[ -d ${VM_RESULTS:-}/selftests ]] && cp "$1" "$VM_RESULTS/selftests/$TEST_NAME.$(basename "$1")"
 }
 
 modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
@@ -226,53 +172,7 @@ echo 512 >$BUCKETS || ksft_exit_fail "nf_conntrack_buckets"
 log "nf_conntrack_buckets $old_buckets -> $(cat $BUCKETS); R2: nf_conntrack_tcp_timeout_established 4"
 [[ -w $KMEMLEAK ]] && echo clear >$KMEMLEAK
 dmesg_mark
-declare -A S0 S1
-snap() {
-	local -n arr=$1
-	local k v
-	arr=()
-	# shellcheck disable=SC2034,SC2004  # arr: the caller's associative array
-	while read -r k v; do arr[$k]=$v; done < <(stat_dump "$NS_R")
-}
 snap S0
-
-# kernel_reports WHEN: no splat since the last mark (context shown), new mark.
-kernel_reports() {
-	if dmesg_check 2>/dev/null; then
-		log "ok: no kernel report $1"
-	else
-		dmesg_new | grep -E -B2 -A30 "$SPLAT_RE" | head -n 200 | sed 's/^/# dmesg: /'
-		log_fail "kernel reports $1 (above)"
-	fi
-	dmesg_mark
-}
-
-# kmemleak_mine SCANS LO HI WHEN: unreferenced objects allocated from the
-# module (by its symbol, or after rmmod by return addresses in [LO, HI),
-# fixed-width hex that compares as strings).
-kmemleak_mine() {
-	local i
-	[[ -w $KMEMLEAK ]] || { log "kmemleak not available on $(uname -r)"; return 0; }
-	for ((i = 0; i < $1; i++)); do echo scan >$KMEMLEAK; done
-	shift
-	local mine
-	mine=$(awk -v name="[$MOD]" -v lo="${1:-x}" -v hi="${2:-x}" '
-		BEGIN { RS = "unreferenced object" }
-		NR > 1 {
-			hit = index($0, name) > 0
-			n = split($0, w, /[^0-9a-f]+/)
-			for (i = 1; i <= n; i++)
-				if (length(w[i]) == 16 && (w[i] "") >= (lo "") && (w[i] "") < (hi ""))
-					hit = 1
-			if (hit) print "unreferenced object" $0
-		}' "$KMEMLEAK" 2>/dev/null)
-	if [[ -n $mine ]]; then
-		printf '%s\n' "$mine" | head -n 40 | sed 's/^/# kmemleak: /'
-		log_fail "kmemleak: objects allocated by $MOD leaked ($3)"
-	else
-		log "ok: kmemleak: nothing of $MOD ($3; $(grep -c 'unreferenced object' $KMEMLEAK) objects elsewhere)"
-	fi
-}
 
 # While the driver runs: R2 gets conntrack -D, one -F, then is deleted;
 # from 40% of the run the endpoints' links to R reorder (netem sends a
@@ -363,7 +263,6 @@ gauges_ok() {
 }
 wait_for 10 gauges_ok
 check "gauges as the table says, $held held connections with 2 calls each ($GAUGES)" gauges_ok
-mapfile -t GRE_CT < <(ct_list "$NS_R" -p gre)
 # gre_entry SRC DST KEY: R's GRE entry with that original tuple.
 gre_entry() {
 	local l hex
@@ -372,6 +271,19 @@ gre_entry() {
 		[[ $l == *" src=$1 dst=$2 srckey=0x0 dstkey=0x$hex "* ]] && { echo "$l"; return; }
 	done
 }
+# Every held call's two entries end ASSURED: one whose first packet lost
+# a clash is expected again by the module's sweep (5 s), so look until
+# they all are, a bounded while.
+held_assured() {
+	local kind host pac_addr pub pac nat
+	mapfile -t GRE_CT < <(ct_list "$NS_R" -p gre)
+	while read -r _ kind host pac_addr pub _ pac nat _; do
+		[[ $(gre_entry "${host#host=}" "${pac_addr#pac_addr=}" "${pac#pac=}") == *ASSURED* &&
+			$(gre_entry "${pac_addr#pac_addr=}" "${pub#public=}" "${nat#nat=}") == *ASSURED* ]] ||
+			return 1
+	done < <(grep '^call ' "$HOLD" 2>/dev/null)
+}
+wait_for 15 held_assured
 while read -r _ kind host pac_addr pub _ pac nat _; do
 	up=$(gre_entry "${host#host=}" "${pac_addr#pac_addr=}" "${pac#pac=}")
 	down=$(gre_entry "${pac_addr#pac_addr=}" "${pub#public=}" "${nat#nat=}")

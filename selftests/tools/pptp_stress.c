@@ -189,12 +189,15 @@ struct call {
 	atomic_int check_queued;	/* handed to the ASSURED checker */
 	atomic_int checked;
 	double t_est;
+	double t_chk;		/* the checker's first look, 0 before */
 };
 
 enum { CS_NONE, CS_OCRQ, CS_ICRP, CS_EST, CS_CCRQ, CS_DONE };
 enum { SS_NONE, SS_ICRQ, SS_EST, SS_DONE };
 
 #define MAXC	8		/* calls a connection ever has */
+/* Seconds the module may take to assure both GRE entries of a call. */
+#define ASSURED_SETTLE	12.0
 #define FIFO_N	512
 
 struct fifo {
@@ -2479,6 +2482,24 @@ static void *checker_thread(void *arg)
 		/* Up before and after the lookups: they saw it up. */
 		if (!call_live(cl) || r[0] < 0 || r[1] < 0) {
 			atomic_store(&cl->checked, 1);
+			continue;
+		}
+		if (!cl->t_chk)
+			cl->t_chk = now();
+		/*
+		 * Both entries must end ASSURED: a first packet that lost a
+		 * clash on its way into the table has its direction expected
+		 * again by the module's sweep (every 5 s).  Look again while
+		 * the call is up, for ASSURED_SETTLE seconds, then judge.
+		 */
+		if (r[0] && r[1] &&
+		    (!(st[0] & IPS_ASSURED) || !(st[1] & IPS_ASSURED)) &&
+		    now() - cl->t_chk < ASSURED_SETTLE) {
+			pthread_mutex_lock(&g->chk_lock);
+			if (g->chk_tail - g->chk_head < MAX_CALLS)
+				g->chk[g->chk_tail++ % MAX_CALLS] = cl;
+			pthread_mutex_unlock(&g->chk_lock);
+			usleep(20000);
 			continue;
 		}
 		atomic_fetch_add(&g->st.assured_checked, 1);
