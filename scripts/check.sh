@@ -39,9 +39,6 @@ RES=${PPTP_CHECK_DIR:-${TMPDIR:-/tmp}/pptp-alg-check}
 VM_TIMEOUT=${PPTP_CHECK_VM_TIMEOUT:-2700}
 export SELFTEST_JOBS=${SELFTEST_JOBS:-1}
 export PPTP_VM_SMP=${PPTP_VM_SMP:-1}
-# smp_stress pins workers to two CPUs: it runs alone in a two-vCPU debug
-# guest once both lanes are done (debug-smp), not in the one-vCPU tiers.
-export SELFTEST_EXCLUDE="${SELFTEST_EXCLUDE:+$SELFTEST_EXCLUDE }smp_stress"
 # Tiers whose selftest results the digest and the time table read.
 TIERS=("6.1:$RES/guest" "6.12:$RES/k6.12/guest" "7.3:$RES/k7.3/guest"
 	"7.2:$RES/k7.2/guest" "debug:$RES/debug-guest" "debug:$RES/debug-guest-b"
@@ -278,15 +275,19 @@ do_debug_selftests() {
 	echo "$p passed, $f failed, $s skipped"
 	return $rc
 }
-# The SMP stress tier: smp_stress alone on the debug kernel in a guest
-# with two vCPUs, after both lanes, so that they get both host cores.
+# The tests that need several CPUs or the debug kernel's fault injection
+# ("# tier: debug": the other tiers leave them out), and the unload with
+# packets queued, whose freed module memory only this kernel poisons:
+# on the debug kernel in a guest with two vCPUs, after both lanes, so
+# that they get both host cores.
+DEBUG_TESTS_SMP=(smp_stress robust_alloc_faults pptp_unload_live)
 do_debug_smp() {
 	local k rc tap=$RES/debug-smp/selftests/results.tap p f s
 	k=$("$TOP/scripts/build-test-kernel.sh" --print-dir) || return 1
-	SELFTEST_EXCLUDE= VM_RUN_QUIET=1 SELFTEST_TIMEOUT_SCALE=3 \
+	VM_RUN_QUIET=1 SELFTEST_TIMEOUT_SCALE=3 \
 		"$TOP/scripts/vm-run.sh" --kernel "$k/vmlinuz-$(cat "$k/kver")" \
 		--smp 2 --mem 2048 --timeout "$VM_TIMEOUT" --results "$RES/debug-smp" \
-		-- selftests/run_all.sh smp_stress
+		-- selftests/run_all.sh "${DEBUG_TESTS_SMP[@]}"
 	rc=$?
 	[[ -s $tap ]] || return 1
 	read -r p f s < <(tap_count "$tap")

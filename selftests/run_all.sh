@@ -18,6 +18,8 @@
 #                        when it ends.
 #      SELFTEST_TIMEOUT_SCALE multiplies every timeout (debug kernels)
 #      SELFTEST_EXCLUDE  space separated names/globs to leave out
+#   A test with a line "# tier: debug" needs the debug kernel (KASAN,
+#   fault injection, several CPUs): elsewhere a glob leaves it out.
 #      SELFTEST_SKIP     names/globs not run, reported "ok N name # SKIP";
 #                        a test that skips by itself (exit 4) was expected
 #                        to run and is reported "not ok N name # SKIP"
@@ -31,10 +33,14 @@ JOBS=${SELFTEST_JOBS:-1}
 OUT=${VM_RESULTS:-/tmp/pptp-alg-selftests}/selftests
 mkdir -p "$OUT" || exit 1
 
+# KASAN's instrumentation is what tells the debug kernel from Debian's.
+debug_kernel() { grep -qw __asan_load8 /proc/kallsyms 2>/dev/null; }
+
 # Resolve patterns to test paths, in a stable order.
 collect() {
-	local pats=("$@") p f name
+	local pats=("$@") p f name debug=0
 	((${#pats[@]})) || pats=('*')
+	debug_kernel && debug=1
 	for p in "${pats[@]}"; do
 		p=${p##*/}
 		p=${p%.sh}
@@ -45,6 +51,11 @@ collect() {
 			lib | *_lib | run_all) continue ;;
 			esac
 			excluded "$name" && continue
+			# Named, it runs (and says why it cannot).
+			if ((!debug)) && [[ $p != "$name" ]] &&
+				grep -q '^# tier: debug' "$f"; then
+				continue
+			fi
 			printf '%s\n' "$f"
 		done
 	done | awk '!seen[$0]++'
