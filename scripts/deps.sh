@@ -21,6 +21,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	sparse kmod cpio bc flex bison libelf-dev libssl-dev dwarves
 	iproute2 nftables iptables conntrack pptpd pptp-linux ppp tcpdump
+	keepalived conntrackd
 	python3 rsync xz-utils perl
 	debhelper dh-dkms lintian
 )

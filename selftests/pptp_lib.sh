@@ -234,6 +234,8 @@ EOT
 
 # pptp_client_start IDX SERVER_ADDR : pppd+pptp in NS_CLIENTS[IDX].
 # Sets CLIENT_PIDS[IDX] (pid of the subshell running pppd).
+# PPTP_CLIENT_OPTS: more pppd options, one per line, after the defaults
+# (a later option overrides an earlier one: e.g. persist, maxfail 0).
 pptp_client_start() {
 	local i=$1 srv=$2 ns=${NS_CLIENTS[$1]} d=$PPTP_WORK/client$1
 	mkdir -p "$d"
@@ -256,6 +258,7 @@ mru 1400
 lcp-echo-interval 0
 debug
 logfile $d/pppd.log
+${PPTP_CLIENT_OPTS:-}
 EOT
 	(ip netns exec "$ns" bash -c "$(declare -f __private_exec); __private_exec '$d' \
 		pppd file '$d/options'" >"$d/pppd.out" 2>&1 </dev/null) &
