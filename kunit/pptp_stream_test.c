@@ -1250,6 +1250,17 @@ static u16 out_id(const struct sg *g, const struct conv *c, unsigned int i)
 	return pptp_get16(g->out[c->side[i]] + c->start[i] + PPTP_OFF_CALL_ID);
 }
 
+/* Behind NAT: the session, and call 0x1001 connected by the PAC. */
+static void ocrp_conv(struct conv *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->nat = true;
+	conv_add(c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+	conv_add(c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+	conv_add(c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
+	conv_add(c, REPLY, PPTP_MSG_OCRP, 0x2001, SG_NAT_ID(0x1001, 1), 1);
+}
+
 static void ocrq_conv(struct conv *c, unsigned int n)
 {
 	unsigned int i;
@@ -1330,12 +1341,7 @@ static void pptp_stream_test_rewrites_full(struct kunit *test)
 	sg_done(g);
 
 	/* Towards the inside: WENs naming the call, one more than fits. */
-	memset(&c, 0, sizeof(c));
-	c.nat = true;
-	conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
-	conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
-	conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
-	conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001, SG_NAT_ID(0x1001, 1), 1);
+	ocrp_conv(&c);
 	for (i = 0; i < limit; i++)
 		conv_add(&c, REPLY, PPTP_MSG_WEN, 0, SG_NAT_ID(0x1001, 1), 0);
 	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
@@ -1414,12 +1420,7 @@ static void pptp_stream_test_stale_resend(struct kunit *test)
 	sg_done(g);
 
 	/* Towards the inside: the OCRP's peer field, acknowledged. */
-	memset(&c, 0, sizeof(c));
-	c.nat = true;
-	conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
-	conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
-	conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
-	conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001, SG_NAT_ID(0x1001, 1), 1);
+	ocrp_conv(&c);
 	g = run_reference(test, &c);
 	sg_ack(g, ORIG, c.end[3]);
 	KUNIT_EXPECT_EQ(test, g->pc.dir[REPLY].nrw, 0);
@@ -2104,13 +2105,7 @@ static void pptp_stream_test_fin_before_data(struct kunit *test)
 	int rst;
 
 	for (rst = 0; rst < 2; rst++) {
-		memset(&c, 0, sizeof(c));
-		c.nat = true;
-		conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
-		conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
-		conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
-		conv_add(&c, REPLY, PPTP_MSG_OCRP, 0x2001,
-			 SG_NAT_ID(0x1001, 1), 1);
+		ocrp_conv(&c);
 		conv_add(&c, REPLY, PPTP_MSG_WEN, 0, SG_NAT_ID(0x1001, 1), 0);
 		last = c.n - 1;
 		g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
