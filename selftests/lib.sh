@@ -220,6 +220,28 @@ veth_pair() {
 # nft_ns NS  <<EOF ... EOF : load an nft ruleset from stdin into NS.
 nft_ns() { ip netns exec "$1" nft -f -; }
 
+# pat_rules HELPER: the test router's ruleset (router_topology's NS_R):
+# HELPER assigned to TCP/1723 in prerouting, PAT out of r1.
+pat_rules() {
+	cat <<EOT
+table inet pat_test {
+	ct helper pptp {
+		type "$1" protocol tcp;
+	}
+	chain pre {
+		type filter hook prerouting priority filter; policy accept;
+		tcp dport 1723 ct helper set "pptp"
+	}
+}
+table ip pat_test_nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "r1" masquerade
+	}
+}
+EOT
+}
+
 # The README's recipes: fenced blocks (```nft, ```sh) whose first line is
 # "# recipe: NAME", applied by the selftests exactly as written.
 README=${PPTP_ALG_README:-$(dirname "${BASH_SOURCE[0]}")/../README.md}

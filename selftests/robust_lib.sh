@@ -39,22 +39,7 @@ robust_setup() {
 	dmesg_mark
 	defer 'cleanup_ns "$NS_C" "$NS_R" "$NS_S"'
 	router_topology || ksft_exit_fail "topology setup failed"
-	nft_ns "$NS_R" <<EOT || ksft_exit_fail "nft ruleset rejected"
-table inet robust {
-	ct helper pptp {
-		type "$HELPER" protocol tcp;
-	}
-	chain pre {
-		type filter hook prerouting priority filter; policy accept;
-		tcp dport 1723 ct helper set "pptp"
-	}
-}
-table ip robustnat {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "r1" masquerade
-	}
-}
-EOT
+	pat_rules "$HELPER" | nft_ns "$NS_R" ||
+		ksft_exit_fail "nft ruleset rejected"
 }
 

@@ -9,26 +9,10 @@
 STRESS=$(cd "$(dirname "${BASH_SOURCE[0]}")/tools" && pwd)/build/pptp_stress
 KMEMLEAK=/sys/kernel/debug/kmemleak
 
-# rules NS HELPER [EXTRA SHELL]: forwarding, the helper on TCP/1723, PAT.
+# rules NS HELPER [EXTRA SHELL]: forwarding, lib.sh's pat_rules, then
+# EXTRA, in one process start.
 rules() {
-	cat >"$WORK/rules.$2" <<EOT
-flush ruleset
-table inet stress {
-	ct helper pptp {
-		type "$2" protocol tcp;
-	}
-	chain pre {
-		type filter hook prerouting priority filter; policy accept;
-		tcp dport 1723 ct helper set "pptp"
-	}
-}
-table ip stressnat {
-	chain post {
-		type nat hook postrouting priority srcnat; policy accept;
-		oifname "r1" masquerade
-	}
-}
-EOT
+	{ echo "flush ruleset"; pat_rules "$2"; } >"$WORK/rules.$2"
 	ip netns exec "$1" sh -c "echo 1 > /proc/sys/net/ipv4/ip_forward &&
 		nft -f '$WORK/rules.$2' ${3:+&& $3}"
 }
