@@ -133,11 +133,12 @@ void pptp_conn_end_all(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
 		       void *ctx);
 
 /*
- * @side closes the connection: a FIN at sequence number @seq (past its
- * segment's payload), or a reset.  Every call ends, unless the FIN comes
- * before bytes of @side the walker has not seen (two CPUs reordered it
- * ahead of the data it follows): that segment is refused (DROP, counted
- * as a gap) and TCP sends it again after them.
+ * @side closes the connection: a FIN or a reset at sequence number @seq
+ * (past its segment's payload).  Every call ends, unless it comes before
+ * bytes of @side the walker has not seen (two CPUs reordered it ahead of
+ * the data it follows): a FIN is then refused (DROP, counted as a gap)
+ * and TCP sends it again after them; a reset passes and the calls stay,
+ * for that data, until the glue ends them with the connection.
  */
 enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 				       u32 seq, bool rst,

@@ -505,8 +505,15 @@ enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 	const struct pptp_stream *st = &pc->dir[side];
 
 	/* Bytes that went past inspection will not come: no waiting. */
-	if (!rst && st->synced && !st->lost && !st->bypassed &&
+	if (st->synced && !st->lost && !st->bypassed &&
 	    (s32)(seq - st->next_seq) > 0) {
+		/*
+		 * Nobody sends a reset again: it passes, and the calls end
+		 * when conntrack lets the entry go (destroy()), after the
+		 * data it overtook has been translated.
+		 */
+		if (rst)
+			return PPTP_CONN_PASS;
 		ops->count(ctx, PPTP_CE_GAP);
 		return PPTP_CONN_DROP;
 	}
