@@ -68,12 +68,23 @@ fault() {
 defer "echo 0 > $FAIL_MOD/probability; echo 0 > $FAIL_SLAB/probability"
 
 declare -A SM
-# run NAME SECS: the driver for SECS seconds; its summary in SM.
+# run NAME SECS: the driver for SECS seconds; its summary in SM, and
+# what the router counted meanwhile in the log.
 run() {
+	local k v line= before
+	before=$(stat_dump "$NS_R")
 	timeout --kill-after=10 $(($2 + 20 * STEP + 60)) "$STRESS" --group "$G" \
 		--seconds "$2" --timeout "$STEP" --seed "$SEED" --no-stress-extras \
 		--report "$WORK/$1.sum" >"$WORK/$1.out" 2>&1
 	keep_out "$WORK/$1.out"
+	declare -A B A
+	while read -r k v; do B[$k]=$v; done <<<"$before"
+	while read -r k v; do A[$k]=$v; done < <(stat_dump "$NS_R")
+	for k in "${!A[@]}"; do
+		((${A[$k]} != ${B[$k]:-0})) && [[ $k != msg_* ]] &&
+			line+=" $k+$((${A[$k]} - ${B[$k]:-0}))"
+	done
+	log "$1: router counted$line"
 	summary "$WORK/$1.sum" main SM || {
 		show_out "$WORK/$1.out"
 		log_fail "$1: no summary from the driver"
