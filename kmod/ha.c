@@ -155,8 +155,9 @@ static void pptp_alg_restore_one(struct pptp_alg_net *pn, struct nf_conn *ct,
 	pptp_alg_after_init(&after);
 	conn = pptp_alg_conn_create(pn, ct, &r->pc, &made);
 	if (!made) {
-		/* A packet made a state first: it stands. */
-		pptp_alg_stat_inc(pn, PPTP_STAT_STATE_IGNORED);
+		/* A packet made a state first (it stands), or no memory. */
+		pptp_alg_stat_inc(pn, conn ? PPTP_STAT_STATE_IGNORED :
+					     PPTP_STAT_STATE_DROPPED);
 		pptp_conn_free(&r->pc, pptp_alg_calls_mem());
 		return;
 	}
