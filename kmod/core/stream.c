@@ -87,7 +87,6 @@ void pptp_stream_ack(struct pptp_stream *st, u32 ack)
 
 	while (i < st->nrw) {
 		const struct pptp_stream_rewrite *rw = &st->rw[i];
-
 		u32 end = rw->seq + 2;
 
 		/* Both bytes of the field are below @ack. */
