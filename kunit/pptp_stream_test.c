@@ -2046,7 +2046,7 @@ static void pptp_stream_test_strict_gap_lost(struct kunit *test)
  * Segments beyond a gap are refused for as long as the gap lasts: two
  * CPUs can reorder a burst of small segments so that hundreds overtake
  * the missing one, and a healthy direction must not be given up for it
- * (it once was after 32, and then passed the rest uninspected).  What
+ * (a fixed limit would, and pass the rest uninspected).  What
  * gives a direction up is the receiver acknowledging bytes the walker
  * never saw; one more than seen is a FIN's and does not.
  */

@@ -18,13 +18,14 @@
 #                        when it ends.
 #      SELFTEST_TIMEOUT_SCALE multiplies every timeout (debug kernels)
 #      SELFTEST_EXCLUDE  space separated names/globs to leave out
-#   A test with a line "# tier: debug" needs the debug kernel (KASAN,
-#   fault injection, several CPUs): elsewhere a glob leaves it out.
 #      SELFTEST_SKIP     names/globs not run, reported "ok N name # SKIP";
 #                        a test that skips by itself (exit 4) was expected
 #                        to run and is reported "not ok N name # SKIP"
 #      VM_RESULTS        results dir (default /tmp/pptp-alg-selftests);
 #                        per-test logs go to $VM_RESULTS/selftests/
+# A test with a line "# tier: debug" needs the debug kernel (KASAN, fault
+# injection, several CPUs): elsewhere a glob leaves it out, and named it
+# runs (and says why it cannot).
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -33,9 +33,9 @@
 # GRE to the right call only, both GRE entries of each live call that
 # carried GRE both ways ASSURED, no unexplained close, no stall but of a
 # connection failed closed by design), stream_lost 0 on R, gauges as the
-# table says, module unloaded, no
-# kernel report (KASAN, lockdep, RCU, WARN...) from start to drained
-# queues, and kmemleak (debug kernel) reports nothing of the module.
+# table says, module unloaded, no kernel report (KASAN, lockdep, RCU,
+# WARN...) from start to drained queues, and kmemleak (debug kernel)
+# reports nothing of the module.
 #
 # First (PPTP_STRESS_RATE_SECS, default 8; 0: off) the same driver,
 # R only and no stressors, runs as long with this module and with
@@ -291,7 +291,7 @@ while read -r _ kind host pac_addr pub _ pac nat _; do
 	check "held call ($kind) PAC->inside GRE entry ASSURED: ${down:-none}" test "${down/ASSURED/}" != "$down"
 done < <(grep '^call ' "$HOLD" 2>/dev/null)
 
-# What the stress left: before the unload, which today's code does not survive.
+# What the stress left, reported apart from what the unload leaves.
 log "stress over at ${SECONDS}s"
 kernel_reports "during the stress"
 kmemleak_mine 1 "" "" "after the stress"
