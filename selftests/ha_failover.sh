@@ -435,8 +435,6 @@ ctl_sport() {
 		}' "$1"
 }
 
-# cache_has R IP: router R's external cache holds the client's control
-# connection and some GRE of it.
 # cache_has R HOST [gre]: R's external cache holds HOST's control
 # connection, and its GRE where that is synchronised (mainline's helper;
 # ours rebuilds a call's GRE from the control connection's state).
@@ -665,6 +663,9 @@ run_variant() {
 		(($(replies_since "$i" $((t - 2000000))) > 0)) && alive+=("$i")
 	done
 	log "$var: tunnels passing traffic before failback: ${#alive[@]}"
+	[[ $GOAL == survive && $var == patched/ours ]] &&
+		check "$var: every tunnel passes traffic before failback (${#alive[@]} of $((NCALLS + 1)))" \
+			test "${#alive[@]}" -eq $((NCALLS + 1))
 	switch_over "$var" failback b a "${alive[@]}"
 	tlog "failback measured"
 
@@ -674,7 +675,6 @@ run_variant() {
 		cp "$PPTP_WORK/ping.$i" "$v-logs/" 2>/dev/null
 	done
 	cp "$PPTP_WORK/ping.plain" "$v-logs/" 2>/dev/null
-	variant_down
 	tlog "done"
 }
 
@@ -695,7 +695,9 @@ for var in $VARIANTS; do
 	stock/ours | patched/ours | stock/mainline | patched/mainline) ;;
 	*) log_fail "unknown variant $var"; continue ;;
 	esac
+	# Whether it got to the end or gave up early, nothing of it stays.
 	run_variant "$var"
+	variant_down
 done
 
 log "per tunnel: verdict (survived/redialed/dead), cause of a redial (hangup:"
