@@ -18,6 +18,7 @@
 #   prefix=/path/to/the/install/prefix    (lib/libnetfilter_conntrack.a,
 #                                         include/, the build trees are
 #                                         next to it in ../src)
+#   lnfct_tar=, ctt_tar=                  the tarballs it was built from
 # Logs go to stderr and to build.log in the build directory.
 #
 # --stock builds the same without any patch (cached apart), for test.sh's
@@ -98,7 +99,8 @@ extract_and_patch() {
 	mkdir -p "$dir.tmp"
 	tar -xf "$tarball" -C "$dir.tmp"
 	top=$(find "$dir.tmp" -mindepth 1 -maxdepth 1 -type d)
-	[[ $(wc -l <<<"$top") == 1 ]] || die "$tarball: not one top directory"
+	[[ -n $top && $top != *$'\n'* ]] ||
+		die "$tarball: not one top directory"
 	mv "$top" "$dir"
 	rmdir "$dir.tmp"
 	((STOCK)) && return 0
@@ -193,6 +195,8 @@ main() {
 	echo "conntrackd=$out/prefix/sbin/conntrackd"
 	echo "conntrack=$out/prefix/sbin/conntrack"
 	echo "prefix=$out/prefix"
+	echo "lnfct_tar=$LNFCT_TAR"
+	echo "ctt_tar=$CTT_TAR"
 }
 
 main "$@"
