@@ -238,11 +238,11 @@ fi
 # execute every line and branch of the module the whole suite executes
 # on it: the greedy cover bench/coverage.sh prints (docs/BENCHMARKS.md).
 # Each of the others adds no line or branch there, and runs on 6.1, 6.12
-# and 7.3.  Rerun bench/coverage.sh when tests or the module change;
-# until then robust_state_ctnetlink stands for the state code (ha.c),
-# which came after the last measurement.  Lane 2 runs the last three
-# once its own tiers are done, so that the lanes end together
-# (docs/BENCHMARKS.md has the times); a list given in
+# and 7.3.  Rerun bench/coverage.sh when tests or the module change.
+# robust_state_ctnetlink runs here too: the cover in docs/BENCHMARKS.md
+# was measured without the state code (ha.c), which it covers.  Lane 2
+# runs DEBUG_TESTS_B once its own tiers are done, so that the lanes end
+# together (docs/BENCHMARKS.md has the times); a list given in
 # PPTP_CHECK_DEBUG_TESTS runs whole in lane 1.
 DEBUG_TESTS=(robust_adversarial robust_segmentation robust_detach
 	robust_pac_opens robust_pending_budget pptp_gre_timeout)
