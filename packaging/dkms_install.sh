@@ -87,7 +87,8 @@ VM=$T/vm
 LOG=$T/log
 VMPID=
 cleanup() {
-	[[ -n $VMPID ]] && kill "$VMPID" 2>/dev/null && wait "$VMPID" 2>/dev/null
+	# The guest runs in a process group of its own: QEMU goes too.
+	[[ -n $VMPID ]] && kill -- -"$VMPID" 2>/dev/null && wait "$VMPID" 2>/dev/null
 	umount -l "$MERGED" 2>/dev/null
 	umount -l "$T/rw" 2>/dev/null
 }
@@ -206,7 +207,7 @@ echo "$EDIT" >>"$CONF"
 snapshot files-installed
 
 # ------------------------------------------------------------ 2: upgrade, live
-VM_RUN_QUIET=1 "$TOP/scripts/vm-run.sh" --kernel "$STAGED_VMLINUZ" \
+VM_RUN_QUIET=1 setsid "$TOP/scripts/vm-run.sh" --kernel "$STAGED_VMLINUZ" \
 	--modules "$KMODS" --share "$MERGED" --host-clock --results "$VM" \
 	--timeout 900 --cwd "$TOP" --env DKMS_V1="$V1" --env DKMS_V2="$V2" \
 	--env DKMS_KERNELS="${KERNELS[*]}" -- packaging/dkms_guest.sh \
