@@ -20,19 +20,19 @@ set -u
 set -o pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+die() { printf 'mkdeb: %s\n' "$*" >&2; exit 1; }
+
 NEXT=
 LINTIAN=1
 OUTDIR=$TOP/build
 while (($#)); do
 	case $1 in
-	--next) NEXT=$2; shift 2 ;;
+	--next) (($# >= 2)) || die "--next needs a version"; NEXT=$2; shift 2 ;;
 	--no-lintian) LINTIAN=0; shift ;;
 	-*) echo "usage: $0 [--next VERSION] [--no-lintian] [OUTDIR]" >&2; exit 2 ;;
 	*) OUTDIR=$1; shift ;;
 	esac
 done
-
-die() { printf 'mkdeb: %s\n' "$*" >&2; exit 1; }
 
 for t in dpkg-buildpackage dh dh_dkms rsync; do
 	command -v $t >/dev/null || die "$t missing (run scripts/deps.sh)"
@@ -51,7 +51,8 @@ rsync -a --exclude=/.git --exclude=/build/ --filter=':- .gitignore' \
 cp -a "$SRC/packaging/debian" "$SRC/debian" || die "copying debian/"
 
 if [[ -n ${PPTP_ALG_MAINTAINER:-} ]]; then
-	[[ $PPTP_ALG_MAINTAINER =~ ^[^\<\>]+\ \<[^@\<\>\ ]+@[^@\<\>\ ]+\>$ ]] ||
+	# No |, & or \: they would change the sed commands below.
+	[[ $PPTP_ALG_MAINTAINER =~ ^[^\<\>|\&\\]+\ \<[^@\<\>\ |\&\\]+@[^@\<\>\ |\&\\]+\>$ ]] ||
 		die "PPTP_ALG_MAINTAINER must be 'Name <address>', not '$PPTP_ALG_MAINTAINER'"
 	sed -i "s|^Maintainer: .*|Maintainer: $PPTP_ALG_MAINTAINER|" "$SRC/debian/control"
 	# The newest entry's signature: the first trailer line.
