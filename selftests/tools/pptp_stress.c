@@ -31,7 +31,7 @@
  * Other options: --seconds S (stress time), --timeout S (bound of every
  * blocking step), --gre N (GRE packets per direction and call),
  * --seed N, --hold PREFIX (after the stress, hold one connection with an
- * outgoing and an incoming call per pair of the first asserted group,
+ * outgoing and an incoming call per pair of the first --group given,
  * GRE done both ways; write PREFIX.calls, wait for PREFIX.go, send GRE
  * and control messages on them, write PREFIX.sent, exit), --no-stress-extras
  * (no /proc readers, sysctl writers), --report FILE.
@@ -2351,7 +2351,8 @@ static void nl_nest_end(uint8_t *b, int start, int off, int type)
 static int ct_get_gre(int fd, uint32_t src, uint32_t dst, uint16_t key,
 		      uint32_t *status, uint32_t *timeout)
 {
-	static uint32_t seq;
+	/* One checker thread per asserted group, each with its own socket. */
+	static _Thread_local uint32_t seq;
 	uint8_t b[8192];
 	struct nlmsghdr *nh = (struct nlmsghdr *)b;
 	struct nfgenmsg *nf;
@@ -2963,9 +2964,10 @@ static int do_hold(void)
 				out_add(c, &os, &c->s2c, b, cl);
 			}
 			pthread_mutex_unlock(&c->lock);
-			if (send(c->cfd, oc.b, oc.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ||
-			    send(c->sfd, os.b, os.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-				fprintf(stderr, "# hold: control burst failed: %s\n", strerror(errno));
+			if (send(c->cfd, oc.b, oc.len, MSG_NOSIGNAL | MSG_DONTWAIT) != oc.len ||
+			    send(c->sfd, os.b, os.len, MSG_NOSIGNAL | MSG_DONTWAIT) != os.len)
+				fprintf(stderr, "# hold: control burst not sent whole: %s\n",
+					strerror(errno));
 			for (k = 0; k < c->ncalls; k++) {
 				struct call *cl = c->calls[k];
 
