@@ -45,19 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PPTP_PORT	1723
-#define MAGIC		0x1A2B3C4Du
+#include "pptp_wire.h"
+
 #define MAX_CALLS	32000
-
-enum {
-	SCCRQ = 1, SCCRP = 2, STOPCCRQ = 3, STOPCCRP = 4,
-	OCRQ = 7, OCRP = 8, CCRQ = 12, CDN = 13,
-};
-
-static const int msg_len[16] = {
-	[SCCRQ] = 156, [SCCRP] = 156, [STOPCCRQ] = 16, [STOPCCRP] = 16,
-	[OCRQ] = 168, [OCRP] = 32, [CCRQ] = 16, [CDN] = 148,
-};
 
 struct conn {
 	int cfd;		/* client (PNS) end */
@@ -112,21 +102,6 @@ static void set_timeouts(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v); }
-static uint16_t get16(const uint8_t *p) { return p[0] << 8 | p[1]; }
-
-static int build(uint8_t *b, int type)
-{
-	int len = msg_len[type];
-
-	memset(b, 0, len);
-	put16(b, len);
-	put16(b + 2, 1);
-	put32(b + 4, MAGIC);
-	put16(b + 8, type);
-	return len;
-}
 
 static void write_all(int fd, const uint8_t *b, int len)
 {

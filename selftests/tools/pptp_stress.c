@@ -100,21 +100,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PPTP_PORT	1723
-#define MAGIC		0x1A2B3C4Du
+#include "pptp_wire.h"
+
 #define GRE_MAGIC	0x50535452u	/* "PSTR" */
-
-enum {
-	SCCRQ = 1, SCCRP, STOPCCRQ, STOPCCRP, ECHORQ, ECHORP, OCRQ, OCRP,
-	ICRQ, ICRP, ICCN, CCRQ, CDN, WEN, SLI, MSG_MAX
-};
-
-static const int msg_len[MSG_MAX] = {
-	[SCCRQ] = 156, [SCCRP] = 156, [STOPCCRQ] = 16, [STOPCCRP] = 16,
-	[ECHORQ] = 16, [ECHORP] = 20, [OCRQ] = 168, [OCRP] = 32,
-	[ICRQ] = 220, [ICRP] = 24, [ICCN] = 28, [CCRQ] = 16, [CDN] = 148,
-	[WEN] = 40, [SLI] = 24,
-};
 
 static const char *const msg_name[MSG_MAX] = {
 	"?", "SCCRQ", "SCCRP", "StopCCRQ", "StopCCRP", "EchoRQ", "EchoRP",
@@ -366,10 +354,6 @@ static int chance(uint32_t *s, int pct)
 	return (int)(rnd(s) % 100) < pct;
 }
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; }
-static void put32(uint8_t *p, uint32_t v) { put16(p, v >> 16); put16(p + 2, v); }
-static uint16_t get16(const uint8_t *p) { return p[0] << 8 | p[1]; }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
 
 static void pin(int cpu)
 {
@@ -553,18 +537,6 @@ static void violation(struct group *g, struct conn *c, struct call *cl,
 }
 
 /* ------------------------------------------------------------ messages */
-
-static int build(uint8_t *b, int type)
-{
-	int len = msg_len[type];
-
-	memset(b, 0, len);
-	put16(b, len);
-	put16(b + 2, 1);
-	put32(b + 4, MAGIC);
-	put16(b + 8, type);
-	return len;
-}
 
 /* Output of one thread step for one connection: several messages. */
 struct outbuf {
