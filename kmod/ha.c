@@ -147,6 +147,7 @@ static void pptp_alg_restore_one(struct pptp_alg_net *pn, struct nf_conn *ct,
 				 struct pptp_alg_restore *r)
 {
 	bool nat = ct->status & IPS_SRC_NAT;
+	u32 now = pptp_alg_now();
 	struct pptp_alg_conn *conn;
 	struct pptp_alg_after after;
 	bool made;
@@ -167,8 +168,13 @@ static void pptp_alg_restore_one(struct pptp_alg_net *pn, struct nf_conn *ct,
 	for (i = conn->pc.sess.ncalls - 1; !conn->dead && i >= 0; i--) {
 		struct pptp_call *call = &conn->pc.sess.calls[i];
 
-		/* GRE is expected again, and seen again. */
+		/*
+		 * GRE is expected again, and seen again.  The blob carries
+		 * no ages (the routers' clocks differ): a call starts here
+		 * now, and its expectations count from then.
+		 */
 		call->flags &= ~(PPTP_CALLF_GRE_ORIG | PPTP_CALLF_GRE_REPLY);
+		call->start = now;
 		if (nat && (call->flags & PPTP_CALLF_NAT_ID)) {
 			if (pptp_alg_nat_id_claim(pn, ct, call->nat_id)) {
 				/* Another connection has it now. */

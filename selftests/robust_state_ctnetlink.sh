@@ -46,6 +46,7 @@ defer 'cleanup_ns "$NS_B"'
 b_stat() { stat_get "$NS_B" "$1"; }
 b_calls() { ip netns exec "$NS_B" cat "$PROC_DIR/calls" | grep -c 'ctrl='; }
 b_expect() { ct_expect_list "$NS_B" | grep -c -E "proto=47|gre"; }
+made=$SECONDS
 check "B takes the entry with A's state" ip netns exec "$NS_B" python3 \
 	"$CTS" create 10.0.1.2 10.0.2.2 "$sport" 1723 "$blob"
 wait_for 5 test "$(b_stat state_restored)" -ge 1
@@ -55,6 +56,12 @@ ip netns exec "$NS_B" cat "$PROC_DIR/calls" | sed 's/^/# B: /'
 check "B has the call with its IDs" sh -c "ip netns exec '$NS_B' cat \
 	'$PROC_DIR/calls' | grep -q 'pns=orig pns_id=4660 pac_id=30000 nat_id=$nat_id state=ESTABLISHED'"
 check "B expects the call's GRE both ways ($(b_expect))" test "$(b_expect)" -eq 2
+# The blob carries no ages: the call starts on B when B takes it.
+b_age=$(ip netns exec "$NS_B" cat "$PROC_DIR/calls" |
+	sed -n 's/.* age=\([0-9]*\)$/\1/p' | head -n1)
+since=$((SECONDS - made))
+check "B's call counts its age from the restore (age=$b_age, ${since}s since)" \
+	test "${b_age:-999999}" -le $((since + 1))
 
 # Spoiled copies, each under a tuple of its own: version, a cut call,
 # a length that is not its calls', the call's state, a second call with
