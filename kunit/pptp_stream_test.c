@@ -2095,8 +2095,9 @@ static void pptp_stream_test_gap_wait(struct kunit *test)
  * WEN's feet: the WEN would then find no call and reach the inside host
  * with the translated ID.  A FIN ahead of unseen data is refused (TCP
  * sends it again); once the data is in, the FIN ends the calls.  A reset
- * ahead of the data passes and leaves the call for that data; a reset
- * after it ends the calls.
+ * ahead of the data passes (nobody sends it again) and leaves the call
+ * for that data; the last byte before it ends the calls, or the entry
+ * would list them until conntrack let it go.
  */
 static void pptp_stream_test_fin_before_data(struct kunit *test)
 {
@@ -2123,11 +2124,56 @@ static void pptp_stream_test_fin_before_data(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, feed_msg(g, &c, last), PPTP_STREAM_PASS);
 		KUNIT_EXPECT_EQ(test, pptp_get16(g->out[REPLY] + c.start[last] +
 						 PPTP_OFF_PEER_ID_NOTIFY), 0x1001);
-		KUNIT_EXPECT_EQ(test, pptp_conn_close(&g->pc, REPLY,
-						      g->isn[REPLY] + c.end[last],
-						      rst, &sg_ops, g),
-				PPTP_CONN_PASS);
+		if (!rst)
+			KUNIT_EXPECT_EQ(test,
+					pptp_conn_close(&g->pc, REPLY,
+							g->isn[REPLY] + c.end[last],
+							rst, &sg_ops, g),
+					PPTP_CONN_PASS);
 		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
+		KUNIT_EXPECT_EQ(test, g->ce[PPTP_CE_CALL_TORNDOWN], 1);
+		sg_done(g);
+	}
+}
+
+/*
+ * Once one side has closed, the other can still send: a request that
+ * crossed the FIN.  Its call can never be answered, so it is not kept
+ * (it would stay listed, its translated ID held, until conntrack let
+ * the entry go); the request still leaves translated.
+ */
+static void pptp_stream_test_request_after_close(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int i;
+	struct sg *g;
+	int closer;
+
+	for (closer = ORIG; closer <= REPLY; closer++) {
+		memset(&c, 0, sizeof(c));
+		c.nat = true;
+		conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
+		conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
+		if (closer == ORIG)
+			conv_add(&c, REPLY, PPTP_MSG_ICRQ, 0x3001, 0, 0);
+		else
+			conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
+		g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+		for (i = 0; i < 2; i++)
+			KUNIT_ASSERT_EQ(test, feed_msg(g, &c, i),
+					PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, pptp_conn_close(&g->pc, closer,
+						      g->isn[closer] + c.len[closer],
+						      false, &sg_ops, g),
+				PPTP_CONN_PASS);
+		KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 2), PPTP_STREAM_PASS);
+		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
+		KUNIT_EXPECT_EQ(test, g->reserved, 0);
+		if (closer == REPLY)
+			KUNIT_EXPECT_EQ(test,
+					pptp_get16(g->out[ORIG] + c.start[2] +
+						   PPTP_OFF_CALL_ID),
+					SG_NAT_ID(0x1001, 1));
 		sg_done(g);
 	}
 }
@@ -2358,6 +2404,7 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_strict_gap_lost),
 	KUNIT_CASE(pptp_stream_test_gap_wait),
 	KUNIT_CASE(pptp_stream_test_fin_before_data),
+	KUNIT_CASE(pptp_stream_test_request_after_close),
 	KUNIT_CASE(pptp_stream_test_resync),
 	KUNIT_CASE(pptp_stream_test_bad_magic),
 	KUNIT_CASE(pptp_stream_test_bad_lengths),

@@ -437,10 +437,28 @@ static const struct pptp_stream_ops pptp_conn_stream_ops = {
 	.held = pptp_conn_held,
 };
 
-enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
-					 const struct pptp_conn_seg *in,
-					 const struct pptp_conn_ops *ops,
-					 void *ctx)
+/*
+ * After a segment of @side: a connection that has closed keeps no call,
+ * and one whose reset overtook data of @side closes once that is in.
+ */
+static void pptp_conn_settle(struct pptp_conn *pc, unsigned int side,
+			     const struct pptp_conn_ops *ops, void *ctx)
+{
+	const struct pptp_stream *st = &pc->dir[side];
+
+	if ((pc->reset_due & (1U << side)) &&
+	    (!st->synced || st->lost || st->bypassed ||
+	     (s32)(pc->reset_seq[side] - st->next_seq) <= 0)) {
+		pc->reset_due &= ~(1U << side);
+		pc->ended = 1;
+	}
+	if (pc->ended && pc->sess.ncalls)
+		pptp_conn_end_all(pc, ops, ctx);
+}
+
+static enum pptp_conn_verdict
+pptp_conn_inspect(struct pptp_conn *pc, const struct pptp_conn_seg *in,
+		  const struct pptp_conn_ops *ops, void *ctx)
 {
 	struct pptp_conn_walk w = {
 		.pc = pc, .in = in, .ops = ops, .ctx = ctx,
@@ -472,6 +490,17 @@ enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
 	if (w.strict)
 		pptp_conn_count(&w, PPTP_CE_STRICT_DROP);
 	return PPTP_CONN_DROP;
+}
+
+enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
+					 const struct pptp_conn_seg *in,
+					 const struct pptp_conn_ops *ops,
+					 void *ctx)
+{
+	enum pptp_conn_verdict v = pptp_conn_inspect(pc, in, ops, ctx);
+
+	pptp_conn_settle(pc, in->side, ops, ctx);
+	return v;
 }
 
 void pptp_conn_end_call(struct pptp_conn *pc, int idx,
@@ -512,11 +541,15 @@ enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 		 * when conntrack lets the entry go (destroy()), after the
 		 * data it overtook has been translated.
 		 */
-		if (rst)
+		if (rst) {
+			pc->reset_due |= 1U << side;
+			pc->reset_seq[side] = seq;
 			return PPTP_CONN_PASS;
+		}
 		ops->count(ctx, PPTP_CE_GAP);
 		return PPTP_CONN_DROP;
 	}
+	pc->ended = 1;
 	pptp_conn_end_all(pc, ops, ctx);
 	return PPTP_CONN_PASS;
 }
