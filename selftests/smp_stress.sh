@@ -262,7 +262,10 @@ gauges_ok() {
 		lines == 2 * ${held:-0} && S1[calls_pending] == 0))
 }
 wait_for 10 gauges_ok
-check "gauges as the table says, $held held connections with 2 calls each ($GAUGES)" gauges_ok
+if ! check "gauges as the table says, $held held connections with 2 calls each ($GAUGES)" gauges_ok; then
+	ip netns exec "$NS_R" cat "$PROC_DIR/calls" | sed 's/^/#   R calls: /'
+	ct_list "$NS_R" -p tcp --dport 1723 | sed 's/^/#   R ct: /'
+fi
 # gre_entry SRC DST KEY: R's GRE entry with that original tuple.
 gre_entry() {
 	local l hex
