@@ -43,6 +43,7 @@ defer "rm -rf '$WORK'"
 
 modprobe -r nf_nat_pptp nf_conntrack_pptp 2>/dev/null
 modprobe nf_conntrack_netlink || ksft_exit_fail "modprobe nf_conntrack_netlink"
+LOADED_AT=$(jiffies_now)
 mod_load || ksft_exit_fail "modprobe $MOD failed"
 [[ -d $FAIL_MOD && -d $FAIL_SLAB ]] ||
 	ksft_exit_skip "no fault injection in $(uname -r) (CONFIG_FAULT_INJECTION_DEBUG_FS, FAILSLAB)"
@@ -160,5 +161,5 @@ ns_exec "$NS_R" nft flush ruleset
 check "module unloads" mod_rmmod
 kernel_reports "after the unload"
 kmemleak_mine 2 "$(printf '%016x' "$modbase")" \
-	"$(printf '%016x' $((modbase + modsize)))" "after the unload"
+	"$(printf '%016x' $((modbase + modsize)))" "$LOADED_AT" "after the unload"
 ksft_finish

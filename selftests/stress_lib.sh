@@ -58,30 +58,36 @@ kernel_reports() {
 	dmesg_mark
 }
 
-# kmemleak_mine SCANS LO HI WHEN: unreferenced objects allocated from the
-# module (by its symbol, or after rmmod by return addresses in [LO, HI),
-# fixed-width hex that compares as strings).
+# The kernel's jiffies now, as kmemleak stamps an object's allocation.
+jiffies_now() { awk '$1 == "jiffies:" { print $2; exit }' /proc/timer_list; }
+
+# kmemleak_mine SCANS LO HI SINCE WHEN: unreferenced objects allocated
+# from the module: by its symbol, or after rmmod by return addresses in
+# [LO, HI) (fixed-width hex that compares as strings) from jiffies SINCE
+# on, when the module was loaded there: a module unloaded before it
+# (mainline's helper) may have had the same addresses.
 kmemleak_mine() {
 	local i
 	[[ -w $KMEMLEAK ]] || { log "kmemleak not available on $(uname -r)"; return 0; }
 	for ((i = 0; i < $1; i++)); do echo scan >$KMEMLEAK; done
 	shift
 	local mine
-	mine=$(awk -v name="[$MOD]" -v lo="${1:-x}" -v hi="${2:-x}" '
+	mine=$(awk -v name="[$MOD]" -v lo="${1:-x}" -v hi="${2:-x}" -v since="${3:-0}" '
 		BEGIN { RS = "unreferenced object" }
 		NR > 1 {
 			hit = index($0, name) > 0
+			at = match($0, /jiffies [0-9]+/) ? substr($0, RSTART + 8, RLENGTH - 8) + 0 : 0
 			n = split($0, w, /[^0-9a-f]+/)
-			for (i = 1; i <= n; i++)
+			for (i = 1; i <= n && at >= since; i++)
 				if (length(w[i]) == 16 && (w[i] "") >= (lo "") && (w[i] "") < (hi ""))
 					hit = 1
 			if (hit) print "unreferenced object" $0
 		}' "$KMEMLEAK" 2>/dev/null)
 	if [[ -n $mine ]]; then
 		printf '%s\n' "$mine" | head -n 40 | sed 's/^/# kmemleak: /'
-		log_fail "kmemleak: objects allocated by $MOD leaked ($3)"
+		log_fail "kmemleak: objects allocated by $MOD leaked ($4)"
 	else
-		log "ok: kmemleak: nothing of $MOD ($3; $(grep -c 'unreferenced object' $KMEMLEAK) objects elsewhere)"
+		log "ok: kmemleak: nothing of $MOD ($4; $(grep -c 'unreferenced object' $KMEMLEAK) objects elsewhere)"
 	fi
 }
 
