@@ -538,8 +538,8 @@ enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 	    (s32)(seq - st->next_seq) > 0) {
 		/*
 		 * Nobody sends a reset again: it passes, and the calls end
-		 * when conntrack lets the entry go (destroy()), after the
-		 * data it overtook has been translated.
+		 * once the data it overtook has been translated (settle),
+		 * or with the entry if that data never comes.
 		 */
 		if (rst) {
 			pc->reset_due |= 1U << side;
