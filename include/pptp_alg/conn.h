@@ -39,9 +39,7 @@ struct pptp_conn {
 	u8 early;		/* early_*: reserved, not yet judged */
 	u8 blocked;		/* BIT(side): that direction failed closed */
 	u8 uninspected;		/* not version 1: nothing parsed any more */
-	u8 reset_due;		/* BIT(side): its reset overtook its data */
 	u8 ended;		/* closed: no call is kept any more */
-	u32 reset_seq[2];	/* where a reset_due side's reset was */
 };
 
 /* What the glue counts (the kernel maps each to a stats line). */
@@ -140,9 +138,9 @@ void pptp_conn_end_all(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
  * (past its segment's payload).  Every call ends, unless it comes before
  * bytes of @side the walker has not seen (two CPUs reordered it ahead of
  * the data it follows): a FIN is then refused (DROP, counted as a gap)
- * and TCP sends it again after them; a reset passes and the calls stay
- * for that data, until the walker has seen it.  From then on no call is
- * kept: a request that crossed the close can never be answered.
+ * and TCP sends it again after them; a reset passes and the calls stay.
+ * Once every call has ended, none is kept any more: a request that
+ * crossed the close can never be answered.
  */
 enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 				       u32 seq, bool rst,

@@ -437,25 +437,6 @@ static const struct pptp_stream_ops pptp_conn_stream_ops = {
 	.held = pptp_conn_held,
 };
 
-/*
- * After a segment of @side: a connection that has closed keeps no call,
- * and one whose reset overtook data of @side closes once that is in.
- */
-static void pptp_conn_settle(struct pptp_conn *pc, unsigned int side,
-			     const struct pptp_conn_ops *ops, void *ctx)
-{
-	const struct pptp_stream *st = &pc->dir[side];
-
-	if ((pc->reset_due & (1U << side)) &&
-	    (!st->synced || st->lost || st->bypassed ||
-	     (s32)(pc->reset_seq[side] - st->next_seq) <= 0)) {
-		pc->reset_due &= ~(1U << side);
-		pc->ended = 1;
-	}
-	if (pc->ended && pc->sess.ncalls)
-		pptp_conn_end_all(pc, ops, ctx);
-}
-
 static enum pptp_conn_verdict
 pptp_conn_inspect(struct pptp_conn *pc, const struct pptp_conn_seg *in,
 		  const struct pptp_conn_ops *ops, void *ctx)
@@ -499,7 +480,9 @@ enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
 {
 	enum pptp_conn_verdict v = pptp_conn_inspect(pc, in, ops, ctx);
 
-	pptp_conn_settle(pc, in->side, ops, ctx);
+	/* Closed: a call its segment opened ends with it. */
+	if (pc->ended && pc->sess.ncalls)
+		pptp_conn_end_all(pc, ops, ctx);
 	return v;
 }
 
@@ -537,15 +520,15 @@ enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 	if (st->synced && !st->lost && !st->bypassed &&
 	    (s32)(seq - st->next_seq) > 0) {
 		/*
-		 * Nobody sends a reset again: it passes, and the calls end
-		 * once the data it overtook has been translated (settle),
-		 * or with the entry if that data never comes.
+		 * Nobody sends a reset again: it passes, and the calls stay
+		 * for the data it overtook.  Its receiver cannot place it
+		 * either and answers with a challenge ACK (RFC 5961, as
+		 * conntrack keeps the entry established for), which the
+		 * sender's stack answers with an exact reset: that one ends
+		 * the calls.  A forged reset the receiver ignores ends none.
 		 */
-		if (rst) {
-			pc->reset_due |= 1U << side;
-			pc->reset_seq[side] = seq;
+		if (rst)
 			return PPTP_CONN_PASS;
-		}
 		ops->count(ctx, PPTP_CE_GAP);
 		return PPTP_CONN_DROP;
 	}
