@@ -2136,6 +2136,42 @@ static void pptp_stream_test_fin_before_data(struct kunit *test)
 }
 
 /*
+ * The PAC resets with a WEN still on its way (it overtook the WEN on
+ * another CPU, and again on the way to the inside host).  The host
+ * cannot place the reset, answers with a challenge ACK, and the PAC's
+ * stack answers that with a second reset at the host's receive point,
+ * which is before the WEN: it must not end the call under the WEN's
+ * feet.  Once the WEN is through, the calls end.
+ */
+static void pptp_stream_test_reset_answer_before_data(struct kunit *test)
+{
+	static struct conv c;
+	unsigned int last, i;
+	struct sg *g;
+
+	ocrp_conv(&c);
+	conv_add(&c, REPLY, PPTP_MSG_WEN, 0, SG_NAT_ID(0x1001, 1), 0);
+	last = c.n - 1;
+	g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
+	for (i = 0; i < last; i++)
+		KUNIT_ASSERT_EQ(test, feed_msg(g, &c, i), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, pptp_conn_close(&g->pc, REPLY,
+					      g->isn[REPLY] + c.end[last],
+					      true, &sg_ops, g),
+			PPTP_CONN_PASS);
+	KUNIT_EXPECT_EQ(test, pptp_conn_close(&g->pc, REPLY,
+					      g->isn[REPLY] + c.start[last],
+					      true, &sg_ops, g),
+			PPTP_CONN_PASS);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 1);
+	KUNIT_EXPECT_EQ(test, feed_msg(g, &c, last), PPTP_STREAM_PASS);
+	KUNIT_EXPECT_EQ(test, pptp_get16(g->out[REPLY] + c.start[last] +
+					 PPTP_OFF_PEER_ID_NOTIFY), 0x1001);
+	KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
+	sg_done(g);
+}
+
+/*
  * Once one side has closed, the other can still send: a request that
  * crossed the FIN.  Its call can never be answered, so it is not kept
  * (it would stay listed, its translated ID held, until conntrack let
@@ -2403,6 +2439,7 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_strict_gap_lost),
 	KUNIT_CASE(pptp_stream_test_gap_wait),
 	KUNIT_CASE(pptp_stream_test_fin_before_data),
+	KUNIT_CASE(pptp_stream_test_reset_answer_before_data),
 	KUNIT_CASE(pptp_stream_test_request_after_close),
 	KUNIT_CASE(pptp_stream_test_resync),
 	KUNIT_CASE(pptp_stream_test_bad_magic),

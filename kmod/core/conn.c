@@ -437,6 +437,15 @@ static const struct pptp_stream_ops pptp_conn_stream_ops = {
 	.held = pptp_conn_held,
 };
 
+/* Is data of @side before its furthest reset still to be walked? */
+static bool pptp_conn_reset_due(const struct pptp_conn *pc, unsigned int side)
+{
+	const struct pptp_stream *st = &pc->dir[side];
+
+	return (pc->reset_ahead & (1U << side)) && st->synced && !st->lost &&
+	       !st->bypassed && (s32)(pc->reset_seq[side] - st->next_seq) > 0;
+}
+
 static enum pptp_conn_verdict
 pptp_conn_inspect(struct pptp_conn *pc, const struct pptp_conn_seg *in,
 		  const struct pptp_conn_ops *ops, void *ctx)
@@ -479,7 +488,13 @@ enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
 					 void *ctx)
 {
 	enum pptp_conn_verdict v = pptp_conn_inspect(pc, in, ops, ctx);
+	u8 bit = 1U << in->side;
 
+	/* A real reset's data is in: the connection is over. */
+	if ((pc->reset_real & bit) && !pptp_conn_reset_due(pc, in->side)) {
+		pc->reset_real &= ~bit;
+		pc->ended = 1;
+	}
 	/* Closed: a call its segment opened ends with it. */
 	if (pc->ended && pc->sess.ncalls)
 		pptp_conn_end_all(pc, ops, ctx);
@@ -521,16 +536,29 @@ enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 	    (s32)(seq - st->next_seq) > 0) {
 		/*
 		 * Nobody sends a reset again: it passes, and the calls stay
-		 * for the data it overtook.  Its receiver cannot place it
-		 * either and answers with a challenge ACK (RFC 5961, as
-		 * conntrack keeps the entry established for), which the
-		 * sender's stack answers with an exact reset: that one ends
-		 * the calls.  A forged reset the receiver ignores ends none.
+		 * for the data it overtook.  A forged one its receiver
+		 * ignores (RFC 5961; conntrack keeps the entry established
+		 * for it) must end nothing either.
 		 */
-		if (rst)
+		if (rst) {
+			if (!(pc->reset_ahead & (1U << side)) ||
+			    (s32)(seq - pc->reset_seq[side]) > 0)
+				pc->reset_seq[side] = seq;
+			pc->reset_ahead |= 1U << side;
 			return PPTP_CONN_PASS;
+		}
 		ops->count(ctx, PPTP_CE_GAP);
 		return PPTP_CONN_DROP;
+	}
+	/*
+	 * The receiver of a real reset that overtook data cannot place it
+	 * either: it sends a challenge ACK, and the sender's stack answers
+	 * with a reset at the receiver's point, which may be before data
+	 * still on its way here.  The calls end once that data is in.
+	 */
+	if (rst && pptp_conn_reset_due(pc, side)) {
+		pc->reset_real |= 1U << side;
+		return PPTP_CONN_PASS;
 	}
 	pc->ended = 1;
 	pptp_conn_end_all(pc, ops, ctx);
