@@ -2171,48 +2171,6 @@ static void pptp_stream_test_reset_answer_before_data(struct kunit *test)
 	sg_done(g);
 }
 
-/*
- * Once one side has closed, the other can still send: a request that
- * crossed the FIN.  Its call can never be answered, so it is not kept
- * (it would stay listed, its translated ID held, until conntrack let
- * the entry go); the request still leaves translated.
- */
-static void pptp_stream_test_request_after_close(struct kunit *test)
-{
-	static struct conv c;
-	unsigned int i;
-	struct sg *g;
-	int closer;
-
-	for (closer = ORIG; closer <= REPLY; closer++) {
-		memset(&c, 0, sizeof(c));
-		c.nat = true;
-		conv_add(&c, ORIG, PPTP_MSG_SCCRQ, 0, 0, 0);
-		conv_add(&c, REPLY, PPTP_MSG_SCCRP, 0, 0, 1);
-		if (closer == ORIG)
-			conv_add(&c, REPLY, PPTP_MSG_ICRQ, 0x3001, 0, 0);
-		else
-			conv_add(&c, ORIG, PPTP_MSG_OCRQ, 0x1001, 0, 0);
-		g = sg_new(test, true, c.buf[ORIG], c.buf[REPLY]);
-		for (i = 0; i < 2; i++)
-			KUNIT_ASSERT_EQ(test, feed_msg(g, &c, i),
-					PPTP_STREAM_PASS);
-		KUNIT_EXPECT_EQ(test, pptp_conn_close(&g->pc, closer,
-						      g->isn[closer] + c.len[closer],
-						      false, &sg_ops, g),
-				PPTP_CONN_PASS);
-		KUNIT_EXPECT_EQ(test, feed_msg(g, &c, 2), PPTP_STREAM_PASS);
-		KUNIT_EXPECT_EQ(test, g->pc.sess.ncalls, 0);
-		KUNIT_EXPECT_EQ(test, g->reserved, 0);
-		if (closer == REPLY)
-			KUNIT_EXPECT_EQ(test,
-					pptp_get16(g->out[ORIG] + c.start[2] +
-						   PPTP_OFF_CALL_ID),
-					SG_NAT_ID(0x1001, 1));
-		sg_done(g);
-	}
-}
-
 /* Feed @len bytes of @b as one segment, byte by byte, or in 7-byte bits. */
 static struct sg *feed_mode(struct kunit *test, const u8 *b, unsigned int len,
 			    unsigned int mode)
@@ -2440,7 +2398,6 @@ static struct kunit_case pptp_stream_test_cases[] = {
 	KUNIT_CASE(pptp_stream_test_gap_wait),
 	KUNIT_CASE(pptp_stream_test_fin_before_data),
 	KUNIT_CASE(pptp_stream_test_reset_answer_before_data),
-	KUNIT_CASE(pptp_stream_test_request_after_close),
 	KUNIT_CASE(pptp_stream_test_resync),
 	KUNIT_CASE(pptp_stream_test_bad_magic),
 	KUNIT_CASE(pptp_stream_test_bad_lengths),

@@ -39,7 +39,6 @@ struct pptp_conn {
 	u8 early;		/* early_*: reserved, not yet judged */
 	u8 blocked;		/* BIT(side): that direction failed closed */
 	u8 uninspected;		/* not version 1: nothing parsed any more */
-	u8 ended;		/* closed: no call is kept any more */
 	u8 reset_ahead;		/* BIT(side): a reset came ahead of data */
 	u8 reset_real;		/* BIT(side): ... and its sender reset again */
 	u32 reset_seq[2];	/* the furthest reset_ahead of each side */
@@ -143,9 +142,7 @@ void pptp_conn_end_all(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
  * the data it follows): a FIN is then refused (DROP, counted as a gap)
  * and TCP sends it again after them; a reset passes and the calls stay,
  * until a second reset of @side (its stack answering the receiver's
- * challenge ACK) says it was real: they end once that data is in.  Once
- * every call has ended, none is kept any more: a request that crossed
- * the close can never be answered.
+ * challenge ACK) says it was real: they end once that data is in.
  */
 enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 				       u32 seq, bool rst,

@@ -493,11 +493,8 @@ enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
 	/* A real reset's data is in: the connection is over. */
 	if ((pc->reset_real & bit) && !pptp_conn_reset_due(pc, in->side)) {
 		pc->reset_real &= ~bit;
-		pc->ended = 1;
-	}
-	/* Closed: a call its segment opened ends with it. */
-	if (pc->ended && pc->sess.ncalls)
 		pptp_conn_end_all(pc, ops, ctx);
+	}
 	return v;
 }
 
@@ -560,7 +557,6 @@ enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 		pc->reset_real |= 1U << side;
 		return PPTP_CONN_PASS;
 	}
-	pc->ended = 1;
 	pptp_conn_end_all(pc, ops, ctx);
 	return PPTP_CONN_PASS;
 }
