@@ -189,7 +189,6 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 		.max_calls = READ_ONCE(pn->tun.max_calls),
 		.now = pptp_alg_now(),
 	};
-	unsigned int ncalls = conn->pc.sess.ncalls;
 	const struct tcphdr *th;
 	struct tcphdr _th;
 
@@ -204,11 +203,7 @@ unsigned int pptp_alg_segment(struct pptp_alg_net *pn,
 
 	verdict = pptp_conn_segment(&conn->pc, &in, &pptp_alg_conn_ops, &c) ==
 		  PPTP_CONN_DROP ? NF_DROP : NF_ACCEPT;
-	/*
-	 * Calls can end after a message that changed nothing itself (a
-	 * WEN that a real reset had overtaken).
-	 */
-	*changed |= c.changed || conn->pc.sess.ncalls < ncalls;
+	*changed |= c.changed;
 	return verdict;
 }
 

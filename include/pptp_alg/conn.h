@@ -40,7 +40,6 @@ struct pptp_conn {
 	u8 blocked;		/* BIT(side): that direction failed closed */
 	u8 uninspected;		/* not version 1: nothing parsed any more */
 	u8 reset_ahead;		/* BIT(side): a reset came ahead of data */
-	u8 reset_real;		/* BIT(side): ... and its sender reset again */
 	u32 reset_seq[2];	/* the furthest reset_ahead of each side */
 };
 
@@ -140,9 +139,10 @@ void pptp_conn_end_all(struct pptp_conn *pc, const struct pptp_conn_ops *ops,
  * (past its segment's payload).  Every call ends, unless it comes before
  * bytes of @side the walker has not seen (two CPUs reordered it ahead of
  * the data it follows): a FIN is then refused (DROP, counted as a gap)
- * and TCP sends it again after them; a reset passes and the calls stay,
- * until a second reset of @side (its stack answering the receiver's
- * challenge ACK) says it was real: they end once that data is in.
+ * and TCP sends it again after them; a reset passes and the calls stay
+ * for that data, as they do for a second reset of @side that comes
+ * before it (its stack answering the receiver's challenge ACK), until
+ * the glue ends them with the connection.
  */
 enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 				       u32 seq, bool rst,

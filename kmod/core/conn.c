@@ -446,9 +446,10 @@ static bool pptp_conn_reset_due(const struct pptp_conn *pc, unsigned int side)
 	       !st->bypassed && (s32)(pc->reset_seq[side] - st->next_seq) > 0;
 }
 
-static enum pptp_conn_verdict
-pptp_conn_inspect(struct pptp_conn *pc, const struct pptp_conn_seg *in,
-		  const struct pptp_conn_ops *ops, void *ctx)
+enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
+					 const struct pptp_conn_seg *in,
+					 const struct pptp_conn_ops *ops,
+					 void *ctx)
 {
 	struct pptp_conn_walk w = {
 		.pc = pc, .in = in, .ops = ops, .ctx = ctx,
@@ -480,22 +481,6 @@ pptp_conn_inspect(struct pptp_conn *pc, const struct pptp_conn_seg *in,
 	if (w.strict)
 		pptp_conn_count(&w, PPTP_CE_STRICT_DROP);
 	return PPTP_CONN_DROP;
-}
-
-enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
-					 const struct pptp_conn_seg *in,
-					 const struct pptp_conn_ops *ops,
-					 void *ctx)
-{
-	enum pptp_conn_verdict v = pptp_conn_inspect(pc, in, ops, ctx);
-	u8 bit = 1U << in->side;
-
-	/* A real reset's data is in: the connection is over. */
-	if ((pc->reset_real & bit) && !pptp_conn_reset_due(pc, in->side)) {
-		pc->reset_real &= ~bit;
-		pptp_conn_end_all(pc, ops, ctx);
-	}
-	return v;
 }
 
 void pptp_conn_end_call(struct pptp_conn *pc, int idx,
@@ -551,12 +536,12 @@ enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 	 * The receiver of a real reset that overtook data cannot place it
 	 * either: it sends a challenge ACK, and the sender's stack answers
 	 * with a reset at the receiver's point, which may be before data
-	 * still on its way here.  The calls end once that data is in.
+	 * still on its way here.  The calls stay for that data, and until
+	 * the entry goes: a call its requests set up keeps its translated
+	 * ID as long as the peer may still hold it.
 	 */
-	if (rst && pptp_conn_reset_due(pc, side)) {
-		pc->reset_real |= 1U << side;
+	if (rst && pptp_conn_reset_due(pc, side))
 		return PPTP_CONN_PASS;
-	}
 	pptp_conn_end_all(pc, ops, ctx);
 	return PPTP_CONN_PASS;
 }
