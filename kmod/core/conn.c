@@ -437,13 +437,21 @@ static const struct pptp_stream_ops pptp_conn_stream_ops = {
 	.held = pptp_conn_held,
 };
 
+/*
+ * Does @seq come after bytes of @st the walker has not seen yet?  Bytes
+ * that went past inspection will not come: no waiting for them.
+ */
+static bool pptp_conn_ahead(const struct pptp_stream *st, u32 seq)
+{
+	return st->synced && !st->lost && !st->bypassed &&
+	       (s32)(seq - st->next_seq) > 0;
+}
+
 /* Is data of @side before its furthest reset still to be walked? */
 static bool pptp_conn_reset_due(const struct pptp_conn *pc, unsigned int side)
 {
-	const struct pptp_stream *st = &pc->dir[side];
-
-	return (pc->reset_ahead & (1U << side)) && st->synced && !st->lost &&
-	       !st->bypassed && (s32)(pc->reset_seq[side] - st->next_seq) > 0;
+	return (pc->reset_ahead & (1U << side)) &&
+	       pptp_conn_ahead(&pc->dir[side], pc->reset_seq[side]);
 }
 
 enum pptp_conn_verdict pptp_conn_segment(struct pptp_conn *pc,
@@ -511,11 +519,7 @@ enum pptp_conn_verdict pptp_conn_close(struct pptp_conn *pc, unsigned int side,
 				       const struct pptp_conn_ops *ops,
 				       void *ctx)
 {
-	const struct pptp_stream *st = &pc->dir[side];
-
-	/* Bytes that went past inspection will not come: no waiting. */
-	if (st->synced && !st->lost && !st->bypassed &&
-	    (s32)(seq - st->next_seq) > 0) {
+	if (pptp_conn_ahead(&pc->dir[side], seq)) {
 		/*
 		 * Nobody sends a reset again: it passes, and the calls stay
 		 * for the data it overtook.  A forged one its receiver
