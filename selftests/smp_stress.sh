@@ -274,7 +274,7 @@ gauges_ok() {
 }
 wait_for 10 gauges_ok
 if ! check "gauges as the table says, $held held connections with 2 calls each ($GAUGES)" gauges_ok; then
-	ip netns exec "$NS_R" cat "$PROC_DIR/calls" | sed 's/^/#   R calls: /'
+	sed "s/^/#   R calls: /" "$WORK/calls.now"
 	ct_list "$NS_R" -p tcp --dport 1723 | sed 's/^/#   R ct: /'
 fi
 # gre_entry SRC DST KEY: R's GRE entry with that original tuple.
